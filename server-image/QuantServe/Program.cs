@@ -1,0 +1,3 @@
+using QuantServe.Cli;
+
+return CommandLine.Run(args);

