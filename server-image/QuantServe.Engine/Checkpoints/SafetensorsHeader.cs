@@ -203,6 +203,7 @@ public sealed class SafetensorsHeader
             ranges.Add(range);
         }
 
+        CheckWithinFile(ranges, fileName, headerBytes, dataBytes);
         CheckCoverage(ranges, fileName, dataBytes);
         return new SafetensorsHeader(
             fileName, headerBytes, dataBytes, tensors, metadata ?? new Dictionary<string, string>(StringComparer.Ordinal));
@@ -338,16 +339,35 @@ public sealed class SafetensorsHeader
                 $"hold {end - begin}. {Corrupt}");
         }
 
-        if (end > dataBytes)
-        {
-            long needed = LengthPrefixBytes + headerBytes + end;
-            throw new SafetensorsException(
-                $"{where}: data_offsets [{begin}, {end}] reach past the end of the data buffer, which holds {dataBytes} bytes; " +
-                $"the file needs at least {needed} bytes. {Truncated}");
-        }
-
         var tensor = new TensorInfo(name, dtype, shape, LengthPrefixBytes + headerBytes + begin, byteLength);
         return new DataRange(tensor, begin, end);
+    }
+
+    /// <summary>Reports the tensor reaching furthest past the data buffer, so the message gives the size the file should have.</summary>
+    private static void CheckWithinFile(List<DataRange> ranges, string fileName, long headerBytes, long dataBytes)
+    {
+        DataRange? furthest = null;
+        int outside = 0;
+        foreach (DataRange range in ranges)
+        {
+            if (range.End > dataBytes)
+            {
+                outside++;
+                if (furthest is null || range.End > furthest.Value.End)
+                {
+                    furthest = range;
+                }
+            }
+        }
+
+        if (furthest is DataRange last)
+        {
+            long needed = LengthPrefixBytes + headerBytes + last.End;
+            string others = outside > 1 ? $" ({outside} tensors lie past the end)" : string.Empty;
+            throw new SafetensorsException(
+                $"{fileName}: tensor '{last.Tensor.Name}': data_offsets [{last.Begin}, {last.End}] reach past the end of the data buffer, " +
+                $"which holds {dataBytes} bytes{others}; the file should be at least {needed} bytes but is {LengthPrefixBytes + headerBytes + dataBytes}. {Truncated}");
+        }
     }
 
     /// <summary>The ranges must tile the data buffer: sorted by begin, each starts where the previous ended.</summary>
