@@ -19,7 +19,7 @@ public class WarperTests
     private static float[] TopP(float[] logits, float p)
     {
         var copy = (float[])logits.Clone();
-        TopPWarper.Apply(copy, p, new ulong[copy.Length]);
+        TopPWarper.Apply(copy, p, new ulong[copy.Length], new double[copy.Length]);
         return copy;
     }
 
@@ -155,6 +155,44 @@ public class WarperTests
 
             TransformersReference.Finite(TopP(logits, p))
                 .Should().Equal(TransformersReference.TopPKept(logits.Select(l => (double)l).ToArray(), p));
+        }
+    }
+
+    private static float[] LongTailedLogits(Random random, int vocab)
+    {
+        // A few likely tokens over a long tail spanning ~40 nats, like a language model's output.
+        return Enumerable.Range(0, vocab)
+            .Select(_ => random.Next(20) == 0
+                ? (float)(random.NextDouble() * 6 + 4)
+                : (float)(-Math.Log(-Math.Log(random.NextDouble() + 1e-300)) * 3 - random.NextDouble() * 25))
+            .ToArray();
+    }
+
+    [Fact]
+    public void TopP_MatchesFloat64ReferenceOnLongTailedLogits()
+    {
+        var random = new Random(17);
+        for (var trial = 0; trial < 100; trial++)
+        {
+            var logits = LongTailedLogits(random, 50 + random.Next(400));
+            var p = (float)(0.02 + random.NextDouble() * 0.97);
+
+            TransformersReference.Finite(TopP(logits, p))
+                .Should().Equal(TransformersReference.TopPKept(logits.Select(l => (double)l).ToArray(), p), $"trial {trial}, top_p {p}");
+        }
+    }
+
+    [Fact]
+    public void Typical_MatchesFloat64ReferenceOnLongTailedLogits()
+    {
+        var random = new Random(19);
+        for (var trial = 0; trial < 100; trial++)
+        {
+            var logits = LongTailedLogits(random, 50 + random.Next(400));
+            var mass = (float)(0.02 + random.NextDouble() * 0.97);
+
+            TransformersReference.Finite(Typical(logits, mass))
+                .Should().Equal(TransformersReference.TypicalKept(logits.Select(l => (double)l).ToArray(), mass), $"trial {trial}, typical_p {mass}");
         }
     }
 

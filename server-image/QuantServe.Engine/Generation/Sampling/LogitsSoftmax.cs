@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace QuantServe.Engine.Generation.Sampling;
 
 /// <summary>
@@ -22,12 +24,29 @@ internal static class LogitsSoftmax
 
     /// <summary>
     /// Fills <paramref name="weights"/> with exp(logit - max) and returns their sum, so that
-    /// p_i = weights[i] / sum and log p_i = (logit_i - max) - log(sum).
+    /// p_i = weights[i] / sum and log p_i = (logit_i - max) - log(sum). SIMD in float64 (a scalar
+    /// Math.Exp per token costs about 1 ms per 150k-token vocabulary).
     /// </summary>
     public static double ExpShifted(ReadOnlySpan<float> logits, float max, Span<double> weights)
     {
-        var sum = 0.0;
-        for (var i = 0; i < logits.Length; i++)
+        var sums = Vector<double>.Zero;
+        var shift = new Vector<double>(max);
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= logits.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                Vector.Widen(new Vector<float>(logits[i..]), out var low, out var high);
+                var expLow = Vector.Exp(low - shift);
+                var expHigh = Vector.Exp(high - shift);
+                expLow.CopyTo(weights[i..]);
+                expHigh.CopyTo(weights[(i + Vector<double>.Count)..]);
+                sums += expLow + expHigh;
+            }
+        }
+
+        var sum = Vector.Sum(sums);
+        for (; i < logits.Length; i++)
         {
             var weight = Math.Exp((double)logits[i] - max);
             weights[i] = weight;

@@ -108,7 +108,7 @@ public sealed class Sampler
 
         if (p.HasTopP)
         {
-            TopPWarper.Apply(logits, p.TopP!.Value, _sortKeys);
+            TopPWarper.Apply(logits, p.TopP!.Value, _sortKeys, _weights);
         }
 
         if (p.HasTypicalP)

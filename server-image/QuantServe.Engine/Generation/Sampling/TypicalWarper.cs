@@ -7,9 +7,17 @@ namespace QuantServe.Engine.Generation.Sampling;
 /// below the mass (capped at the last token), and every token whose score is strictly greater
 /// than the score at last becomes -infinity. Scores are rounded to float32 as torch computes them.
 /// -infinity logits have an infinite score and sort last, so only the finite ones are handled.
+/// To avoid sorting a whole vocabulary, scores are first bucketed (width 1/4): once the buckets
+/// up to b hold the mass, last lies inside them, so every token in a higher bucket scores above
+/// the limit and is removed unsorted.
 /// </summary>
 internal static class TypicalWarper
 {
+    private const int ScoreBuckets = 65; // 64 of width 1/4, then everything from 16 up
+
+    // Keeps the shortcut away from the exact boundary, where summation order could decide.
+    private const double Margin = 1e-9;
+
     public static void Apply(Span<float> logits, float mass, Span<ulong> sortKeys, Span<double> weights)
     {
         var max = LogitsSoftmax.Max(logits);
@@ -27,14 +35,44 @@ internal static class TypicalWarper
             }
         }
 
-        var count = 0;
+        Span<double> bucketMass = stackalloc double[ScoreBuckets];
+        bucketMass.Clear();
         for (var i = 0; i < logits.Length; i++)
         {
             if (logits[i] != float.NegativeInfinity)
             {
-                var logProb = ((double)logits[i] - max) - logSum;
-                var shifted = (float)Math.Abs(-logProb - entropy);
-                sortKeys[count++] = OrderedFloatKey.Ascending(shifted, i);
+                bucketMass[ScoreBucket(Score(logits[i], max, logSum, entropy))] += weights[i];
+            }
+        }
+
+        var lastBucket = ScoreBuckets - 1;
+        var bucketCumulative = 0.0;
+        for (var b = 0; b < ScoreBuckets - 1; b++)
+        {
+            bucketCumulative += bucketMass[b];
+            if (bucketCumulative / sum >= mass + Margin)
+            {
+                lastBucket = b;
+                break;
+            }
+        }
+
+        var count = 0;
+        for (var i = 0; i < logits.Length; i++)
+        {
+            if (logits[i] == float.NegativeInfinity)
+            {
+                continue;
+            }
+
+            var score = Score(logits[i], max, logSum, entropy);
+            if (ScoreBucket(score) > lastBucket)
+            {
+                logits[i] = float.NegativeInfinity;
+            }
+            else
+            {
+                sortKeys[count++] = OrderedFloatKey.Ascending(score, i);
             }
         }
 
@@ -63,4 +101,12 @@ internal static class TypicalWarper
             }
         }
     }
+
+    private static float Score(float logit, float max, double logSum, double entropy)
+    {
+        var logProb = ((double)logit - max) - logSum;
+        return (float)Math.Abs(-logProb - entropy);
+    }
+
+    private static int ScoreBucket(float score) => (int)Math.Min(score * 4.0f, ScoreBuckets - 1);
 }
