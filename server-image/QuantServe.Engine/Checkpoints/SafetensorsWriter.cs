@@ -39,6 +39,7 @@ public static partial class SafetensorsWriter
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
         List<TensorData> list = Validate(tensors);
+        ValidateMetadata(metadata);
         List<TensorData> ordered = list
             .OrderByDescending(tensor => AlignmentRank(tensor.DType))
             .ThenBy(tensor => tensor.Name, StringComparer.Ordinal)
@@ -75,6 +76,7 @@ public static partial class SafetensorsWriter
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
         List<TensorData> list = Validate(tensors);
+        ValidateMetadata(metadata);
         string fullPath = Path.GetFullPath(directory);
         Directory.CreateDirectory(fullPath);
 
@@ -198,6 +200,17 @@ public static partial class SafetensorsWriter
         }
 
         return list;
+    }
+
+    private static void ValidateMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        foreach (KeyValuePair<string, string> entry in metadata ?? new Dictionary<string, string>())
+        {
+            if (entry.Value is null)
+            {
+                throw new ArgumentException($"metadata entry '{entry.Key}' is null; safetensors metadata values are strings", nameof(metadata));
+            }
+        }
     }
 
     private static byte[] BuildHeader(List<TensorData> ordered, IReadOnlyDictionary<string, string>? metadata)

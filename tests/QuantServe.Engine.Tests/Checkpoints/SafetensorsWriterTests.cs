@@ -213,6 +213,29 @@ public class SafetensorsWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_RejectsNullMetadataValues()
+    {
+        var metadata = new Dictionary<string, string> { ["format"] = null! };
+
+        Action write = () => SafetensorsWriter.Write(_directory.File("m.safetensors"), [], metadata);
+
+        write.Should().Throw<ArgumentException>().WithMessage("*'format'*null*");
+        _directory.FileNames().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Write_CreatesMissingParentDirectoriesAndAcceptsNoTensors()
+    {
+        string path = Path.Combine(_directory.Path, "a", "b", "empty.safetensors");
+
+        SafetensorsWriter.Write(path, []);
+
+        File.ReadAllBytes(path).Should().Equal(HandBuiltSafetensors.Build("{}", [], padTo: 8));
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        file.Tensors.Should().BeEmpty();
+    }
+
+    [Fact]
     public void WriteSharded_SplitsIntoShardsWithAnIndexAndReadsBack()
     {
         List<TensorData> tensors =
