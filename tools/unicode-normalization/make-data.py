@@ -66,3 +66,22 @@ with open(out, "w", encoding="utf-8", newline="\n") as f:
     f.write(table("Compositions", "Triples (first, second, composite) of primary composites, ascending by (first, second).", compositions))
     f.write("}\n")
 print(f"Unicode {version}: {len(ranges)} class ranges, {len(decompositions)} decompositions, {len(compositions)} compositions")
+
+# The conformance cases the tests check NFC/NFD against: columns source;NFC;NFD of NormalizationTest.txt,
+# all of parts 0, 2 and 3, and part 1 without the 11,172 Hangul syllables (their formula is tested apart).
+import bz2, os
+test_source = f"{ucd}/NormalizationTest.txt.bz2"
+test_out = sys.argv[3] if len(sys.argv) > 3 else "../../tests/QuantServe.Engine.Tests/Tokenization/Fixtures/normalization-test.txt"
+kept = 0
+with bz2.open(test_source, "rt", encoding="utf-8") as src, open(test_out, "w", encoding="utf-8", newline="\n") as dst:
+    dst.write(f"# source;NFC;NFD from NormalizationTest.txt (Unicode {version}), written by tools/unicode-normalization/make-data.py\n")
+    for line in src:
+        if line.startswith("#") or not line.strip() or line.startswith("@"):
+            continue
+        columns = line.split(";")[:3]
+        first = int(columns[0].split()[0], 16)
+        if len(columns[0].split()) == 1 and 0xAC00 <= first <= 0xD7A3:
+            continue
+        dst.write(";".join(columns) + "\n")
+        kept += 1
+print(f"{kept} normalization test lines")

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using QuantServe.Engine.Tokenization;
 
@@ -69,11 +68,16 @@ internal static class ReferenceTokenizers
         return Tokenizer.FromJson(json.ToJsonString(), config);
     }
 
-    private static JsonObject LoadReference()
-    {
-        string path = Path.Combine(RepositoryRoot.Value, "tests", "QuantServe.Engine.Tests", "Tokenization", "Fixtures", "reference-encodings.json");
-        return JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { MaxDepth = 256 })!.AsObject();
-    }
+    /// <summary>A committed file under Tokenization/Fixtures.</summary>
+    public static string FixturePath(string fileName) =>
+        Path.Combine(RepositoryRoot.Value, "tests", "QuantServe.Engine.Tests", "Tokenization", "Fixtures", fileName);
+
+    /// <summary>The texts of the reference corpus (tricky strings and seeded random ones).</summary>
+    public static IEnumerable<string> CorpusTexts =>
+        Entry(Llama3)["cases"]!.AsArray().Select(c => c!["text"]!.GetValue<string>());
+
+    private static JsonObject LoadReference() =>
+        JsonNode.Parse(File.ReadAllText(FixturePath("reference-encodings.json")))!.AsObject();
 
     private static string FindRepositoryRoot()
     {
