@@ -378,6 +378,8 @@ public static unsafe class MatMul
 
     // Tile512 and Tile256 are the same register tile at two vector widths: 4 x rows (TRows of them
     // live) by 4 W rows, 32 (16) weights per step, an fp32 scalar loop for the k % 32 (16) tail.
+    // Tile512 takes 16-bit weights as even/odd lanes and permutes x to match (see EvenOddLanes).
+    // The bodies are written out (generated once, then kept by hand) so the JIT sees plain locals.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile512<TFormat, TWeight, TRows>(
         float* x, TWeight* w, int ldw, float* y, int k, int n, int kBegin, int kEnd, int nr, bool accumulate)
@@ -398,15 +400,34 @@ public static unsafe class MatMul
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        // 16-bit weights split into even/odd lanes more cheaply than they widen; x follows suit.
+        bool evenOdd = TFormat.PrefersEvenOdd && EvenOddLanes.IsSupported;
         int kk = kBegin;
         for (; kk <= kEnd - 32; kk += 32)
         {
-            TFormat.Load32(w0 + kk, out Vector512<float> lo0, out Vector512<float> hi0);
-            TFormat.Load32(w1 + kk, out Vector512<float> lo1, out Vector512<float> hi1);
-            TFormat.Load32(w2 + kk, out Vector512<float> lo2, out Vector512<float> hi2);
-            TFormat.Load32(w3 + kk, out Vector512<float> lo3, out Vector512<float> hi3);
+            Vector512<float> lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
+            if (evenOdd)
+            {
+                TFormat.LoadEvenOdd32(w0 + kk, out lo0, out hi0);
+                TFormat.LoadEvenOdd32(w1 + kk, out lo1, out hi1);
+                TFormat.LoadEvenOdd32(w2 + kk, out lo2, out hi2);
+                TFormat.LoadEvenOdd32(w3 + kk, out lo3, out hi3);
+            }
+            else
+            {
+                TFormat.Load32(w0 + kk, out lo0, out hi0);
+                TFormat.Load32(w1 + kk, out lo1, out hi1);
+                TFormat.Load32(w2 + kk, out lo2, out hi2);
+                TFormat.Load32(w3 + kk, out lo3, out hi3);
+            }
+
             Vector512<float> xl0 = Vector512.Load(x0 + kk);
             Vector512<float> xh0 = Vector512.Load(x0 + kk + 16);
+            if (evenOdd)
+            {
+                EvenOddLanes.Split(xl0, xh0, out xl0, out xh0);
+            }
+
             c00 = Vector512.FusedMultiplyAdd(xh0, hi0, Vector512.FusedMultiplyAdd(xl0, lo0, c00));
             c01 = Vector512.FusedMultiplyAdd(xh0, hi1, Vector512.FusedMultiplyAdd(xl0, lo1, c01));
             c02 = Vector512.FusedMultiplyAdd(xh0, hi2, Vector512.FusedMultiplyAdd(xl0, lo2, c02));
@@ -416,6 +437,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl1 = Vector512.Load(x1 + kk);
                 Vector512<float> xh1 = Vector512.Load(x1 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl1, xh1, out xl1, out xh1);
+                }
+
                 c10 = Vector512.FusedMultiplyAdd(xh1, hi0, Vector512.FusedMultiplyAdd(xl1, lo0, c10));
                 c11 = Vector512.FusedMultiplyAdd(xh1, hi1, Vector512.FusedMultiplyAdd(xl1, lo1, c11));
                 c12 = Vector512.FusedMultiplyAdd(xh1, hi2, Vector512.FusedMultiplyAdd(xl1, lo2, c12));
@@ -426,6 +452,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl2 = Vector512.Load(x2 + kk);
                 Vector512<float> xh2 = Vector512.Load(x2 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl2, xh2, out xl2, out xh2);
+                }
+
                 c20 = Vector512.FusedMultiplyAdd(xh2, hi0, Vector512.FusedMultiplyAdd(xl2, lo0, c20));
                 c21 = Vector512.FusedMultiplyAdd(xh2, hi1, Vector512.FusedMultiplyAdd(xl2, lo1, c21));
                 c22 = Vector512.FusedMultiplyAdd(xh2, hi2, Vector512.FusedMultiplyAdd(xl2, lo2, c22));
@@ -436,6 +467,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl3 = Vector512.Load(x3 + kk);
                 Vector512<float> xh3 = Vector512.Load(x3 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl3, xh3, out xl3, out xh3);
+                }
+
                 c30 = Vector512.FusedMultiplyAdd(xh3, hi0, Vector512.FusedMultiplyAdd(xl3, lo0, c30));
                 c31 = Vector512.FusedMultiplyAdd(xh3, hi1, Vector512.FusedMultiplyAdd(xl3, lo1, c31));
                 c32 = Vector512.FusedMultiplyAdd(xh3, hi2, Vector512.FusedMultiplyAdd(xl3, lo2, c32));
