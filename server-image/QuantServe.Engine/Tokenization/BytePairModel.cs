@@ -63,7 +63,7 @@ internal sealed class BytePairModel
         }
 
         int prefixLength = this.continuingSubwordPrefix?.Length ?? 0;
-        merges = new Dictionary<long, (int, int)>(mergeList.Count);
+        merges = new Dictionary<long, (int, int)>(mergeList.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < mergeList.Count; rank++)
         {
             var (left, right) = mergeList[rank];
@@ -284,4 +284,17 @@ internal sealed class BytePairModel
     }
 
     private sealed record CachedWord(int[] Ids, int[] Starts, int[] Ends);
+
+    /// <summary>
+    /// long's own hash is left ^ right, which puts every (x, x) pair in one bucket ("a a", "aa aa",
+    /// "Ġ Ġ"...) and made a run of one letter crawl; a multiplicative hash spreads the pairs.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 }

@@ -60,9 +60,12 @@ internal static class ReferenceTokenizers
                 json["added_tokens"]!.AsArray().Add(token!.DeepClone());
             }
         }
-        if (patch["postProcessor"] is JsonNode postProcessor)
+        if (patch["sections"] is JsonObject sections)
         {
-            json["post_processor"] = postProcessor.DeepClone();
+            foreach (var (section, value) in sections)
+            {
+                json[section] = value?.DeepClone();
+            }
         }
         string config = File.ReadAllText(Path.Combine(directory, "tokenizer_config.json"));
         return Tokenizer.FromJson(json.ToJsonString(), config);
