@@ -161,4 +161,30 @@ public sealed class TokenizerBehaviourTests
         ReferenceTokenizers.Get(ReferenceTokenizers.Llama3).Encode("").Should().BeEmpty();
         ReferenceTokenizers.Get(ReferenceTokenizers.Llama2).EncodeWithOffsets("", addSpecialTokens: false).Should().BeEmpty();
     }
+
+    [Fact]
+    public void LoneSurrogate_IsEncodedAsTheReplacementCharacter()
+    {
+        foreach (string name in new[] { ReferenceTokenizers.Llama2, ReferenceTokenizers.Llama3, ReferenceTokenizers.Qwen3 })
+        {
+            var tokenizer = ReferenceTokenizers.Get(name);
+            var spans = tokenizer.EncodeWithOffsets("a\uD800b", addSpecialTokens: false);
+            tokenizer.Decode([.. spans.Select(s => s.Id)]).Should().Be("a\uFFFDb", name);
+            spans[^1].Stop.Should().Be(5, "the lone surrogate counts as the 3 bytes of U+FFFD");
+        }
+    }
+
+    [Fact]
+    public void ConcurrentEncoding_GivesTheSameIdsAsSequential()
+    {
+        var tokenizer = ReferenceTokenizers.Get(ReferenceTokenizers.Qwen3);
+        var texts = ReferenceTokenizers.CorpusTexts.ToArray();
+        var expected = texts.Select(t => tokenizer.Encode(t)).ToArray();
+        var actual = new int[texts.Length * 4][];
+        Parallel.For(0, actual.Length, i => actual[i] = tokenizer.Encode(texts[i % texts.Length]));
+        for (int i = 0; i < actual.Length; i++)
+        {
+            actual[i].Should().Equal(expected[i % texts.Length]);
+        }
+    }
 }
