@@ -55,6 +55,27 @@ const tokenizers = [
     },
   },
   {
+    // GPT-2's layout: the ByteLevel pre-tokenizer's own regex, offsets trimmed of spaces.
+    name: "llama3-gpt2-byte-level", package: "tokenizer-llama3",
+    patch: {
+      sections: {
+        pre_tokenizer: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+        post_processor: { type: "ByteLevel", add_prefix_space: false, trim_offsets: true, use_regex: true },
+      },
+    },
+  },
+  {
+    name: "qwen3-prefix-space-trim", package: "tokenizer-qwen3",
+    patch: {
+      sections: {
+        pre_tokenizer: { type: "Sequence", pretokenizers: [
+          { type: "Split", pattern: { Regex: "(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\r\\n\\p{L}\\p{N}]?\\p{L}+|\\p{N}| ?[^\\s\\p{L}\\p{N}]+[\\r\\n]*|\\s*[\\r\\n]+|\\s+(?!\\S)|\\s+" }, behavior: "Isolated", invert: false },
+          { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: false }] },
+        post_processor: { type: "ByteLevel", add_prefix_space: true, trim_offsets: true, use_regex: false },
+      },
+    },
+  },
+  {
     // What transformers saves for Llama/Mistral with legacy=false.
     name: "llama2-metaspace-first", package: "tokenizer-llama2",
     patch: {
@@ -155,6 +176,7 @@ async function main() {
     const json = applyPatch(JSON.parse(fs.readFileSync(file, "utf8")), spec.patch);
     const tokenizer = Tokenizer.fromString(JSON.stringify(json));
     const vocabSize = tokenizer.getVocabSize(true);
+    const trims = JSON.stringify(json.post_processor ?? {}).includes('"trim_offsets":true');
     const cases = [];
     for (const text of fixedTexts.concat(randomTexts)) {
       const withSpecial = await tokenizer.encode(text, null, { addSpecialTokens: true });
@@ -165,7 +187,10 @@ async function main() {
         text,
         ids,
         idsWithoutSpecialTokens: withoutSpecial.getIds(),
-        offsets: withSpecial.getOffsets().map(([s, e]) => [bytes[s], bytes[e]]),
+        // The binding counts offsets in characters, and ByteLevel's trim_offsets adds its count of
+        // trimmed spaces in those units; TGI counts in bytes, so the two differ inside a multi-byte
+        // character. Such offsets are left out (null) rather than converted wrongly.
+        offsets: trims && /[^\x00-\x7f]/.test(text) ? null : withSpecial.getOffsets().map(([s, e]) => [bytes[s], bytes[e]]),
         decoded: await tokenizer.decode(ids, true),
         decodedWithSpecialTokens: await tokenizer.decode(ids, false),
       });

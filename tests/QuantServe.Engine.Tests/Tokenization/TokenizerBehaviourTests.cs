@@ -187,4 +187,16 @@ public sealed class TokenizerBehaviourTests
             actual[i].Should().Equal(expected[i % texts.Length]);
         }
     }
+
+    [Fact]
+    public void TrimmedOffsets_CountBytesAsTgiDoes()
+    {
+        // ByteLevel trim_offsets moves an offset by its number of trimmed spaces. TGI's offsets are
+        // bytes, so the lone prefix space put before the acute (bytes 11..13) trims to (12, 12);
+        // the npm binding, counting characters, would say (13, 13).
+        var tokenizer = ReferenceTokenizers.Get("qwen3-prefix-space-trim");
+        var spans = tokenizer.EncodeWithOffsets("e\u0301 a\u0300 o\u0308\u0301 (combining)");
+        spans[3].Should().Be(new TokenSpan(220, 12, 12));
+        spans[4].Should().Be(new TokenSpan(53839, 11, 13));
+    }
 }
