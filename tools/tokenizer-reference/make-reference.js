@@ -101,6 +101,32 @@ const tokenizers = [
   },
 ];
 
+// A tiny BPE written here (no package) for what the real files leave out: continuing_subword_prefix,
+// end_of_word_suffix, an unk token (fused or not), no decoder, and every Split behavior.
+function tinyBpe(preTokenizer, fuseUnk) {
+  const vocab = { "[UNK]": 0 };
+  const add = (t) => { if (!(t in vocab)) vocab[t] = Object.keys(vocab).length; };
+  for (const l of "abcdehlot") { add(l); add("##" + l); add(l + "</w>"); add("##" + l + "</w>"); }
+  const merges = [["t", "##h"], ["th", "##e</w>"], ["h", "##e"], ["##l", "##l"], ["he", "##ll"], ["hell", "##o</w>"],
+    ["##o", "##t</w>"], ["c", "##a"], ["ca", "##t</w>"]];
+  for (const [a, b] of merges) add(a + b.slice(2));
+  const size = Object.keys(vocab).length;
+  return {
+    version: "1.0", truncation: null, padding: null,
+    added_tokens: [{ id: size, content: "[SEP]", single_word: false, lstrip: false, rstrip: false, normalized: false, special: true }],
+    normalizer: null, pre_tokenizer: preTokenizer, post_processor: null, decoder: null,
+    model: { type: "BPE", dropout: null, unk_token: "[UNK]", continuing_subword_prefix: "##", end_of_word_suffix: "</w>",
+      fuse_unk: fuseUnk, byte_fallback: false, ignore_merges: false, vocab, merges },
+  };
+}
+tokenizers.push(
+  { name: "tiny-bpe-removed-whitespace", json: tinyBpe({ type: "Split", pattern: { Regex: "\\s+" }, behavior: "Removed", invert: false }, true) },
+  { name: "tiny-bpe-merged-with-previous", json: tinyBpe({ type: "Split", pattern: { String: " " }, behavior: "MergedWithPrevious", invert: false }, false) },
+  { name: "tiny-bpe-contiguous-merged-with-next-inverted", json: tinyBpe({ type: "Sequence", pretokenizers: [
+    { type: "Split", pattern: { Regex: "\\p{P}" }, behavior: "Contiguous", invert: false },
+    { type: "Split", pattern: { Regex: "[a-z]+" }, behavior: "MergedWithNext", invert: true }] }, true) },
+);
+
 const fixedTexts = [
   "", " ", "  ", "Hello world", " Hello", "  Hello  world  ", "\tTabbed\ttext\t",
   "line1\nline2\r\nline3\rline4", "\n\n\n", "\r\n\r\n", "   \n   \n", "mixed \t \n whitespace",
@@ -172,8 +198,7 @@ async function main() {
     tokenizers: [],
   };
   for (const spec of tokenizers) {
-    const file = path.join(packages, spec.package, "models", "tokenizer.json");
-    const json = applyPatch(JSON.parse(fs.readFileSync(file, "utf8")), spec.patch);
+    const json = spec.json ?? applyPatch(JSON.parse(fs.readFileSync(path.join(packages, spec.package, "models", "tokenizer.json"), "utf8")), spec.patch);
     const tokenizer = Tokenizer.fromString(JSON.stringify(json));
     const vocabSize = tokenizer.getVocabSize(true);
     const trims = JSON.stringify(json.post_processor ?? {}).includes('"trim_offsets":true');
@@ -209,14 +234,14 @@ async function main() {
       }
       decodeCases.push({ ids, decoded: await tokenizer.decode(ids, true), decodedWithSpecialTokens: await tokenizer.decode(ids, false) });
     }
-    result.tokenizers.push({ name: spec.name, package: "@lenml/" + spec.package, patch: spec.patch ?? null, cases, decodeCases });
+    result.tokenizers.push({ name: spec.name, package: spec.package ? "@lenml/" + spec.package : null, patch: spec.patch ?? null, json: spec.json ?? null, cases, decodeCases });
     console.log(`${spec.name}: ${cases.length} texts, ${decodeCases.length} id sequences`);
   }
   fs.mkdirSync(path.dirname(output), { recursive: true });
   // One case per line keeps the file small and its diffs readable.
   const lines = ["{", `"generator": ${JSON.stringify(result.generator)},`, "\"tokenizers\": ["];
   result.tokenizers.forEach((t, i) => {
-    lines.push(`{"name": ${JSON.stringify(t.name)}, "package": ${JSON.stringify(t.package)}, "patch": ${JSON.stringify(t.patch)},`);
+    lines.push(`{"name": ${JSON.stringify(t.name)}, "package": ${JSON.stringify(t.package)}, "patch": ${JSON.stringify(t.patch)}, "json": ${JSON.stringify(t.json)},`);
     lines.push("\"cases\": [");
     t.cases.forEach((c, k) => lines.push(JSON.stringify(c) + (k + 1 < t.cases.length ? "," : "")));
     lines.push("], \"decodeCases\": [");

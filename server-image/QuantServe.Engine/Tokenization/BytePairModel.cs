@@ -11,9 +11,10 @@ namespace QuantServe.Engine.Tokenization;
 internal sealed class BytePairModel
 {
     private const int MaxCachedWordLength = 256;
-    private const int MaxCacheEntries = 200_000;
+    private const int MaxCacheEntries = 100_000;
 
     private readonly Dictionary<string, int> vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> vocabBySpan;
     private readonly Dictionary<int, string> idToToken;
     private readonly Dictionary<long, (int Rank, int NewId)> merges;
     private readonly int? unkId;
@@ -35,7 +36,8 @@ internal sealed class BytePairModel
         string? endOfWordSuffix,
         string where)
     {
-        this.vocab = vocab;
+        this.vocab = vocab.Comparer == StringComparer.Ordinal ? vocab : new Dictionary<string, int>(vocab, StringComparer.Ordinal);
+        vocabBySpan = this.vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         idToToken = new Dictionary<int, string>(vocab.Count);
         foreach (var (token, id) in vocab)
         {
@@ -131,22 +133,20 @@ internal sealed class BytePairModel
             int units = char.IsSurrogatePair(word, i) ? 2 : 1;
             bool isFirst = i == 0;
             bool isLast = i + units == word.Length;
-            string piece = word.Substring(i, units);
-            if (!isFirst && continuingSubwordPrefix is not null)
+            var character = word.AsSpan(i, units);
+            bool decorated = (!isFirst && continuingSubwordPrefix is not null) || (isLast && endOfWordSuffix is not null);
+            string? piece = null;
+            if (decorated)
             {
-                piece = continuingSubwordPrefix + piece;
-            }
-            if (isLast && endOfWordSuffix is not null)
-            {
-                piece += endOfWordSuffix;
+                piece = (!isFirst ? continuingSubwordPrefix : null) + character.ToString() + (isLast ? endOfWordSuffix : null);
             }
 
-            if (vocab.TryGetValue(piece, out int id))
+            if (piece is null ? vocabBySpan.TryGetValue(character, out int id) : vocab.TryGetValue(piece, out id))
             {
                 FlushUnk();
                 symbols.Add(new Symbol(id, i, i + units));
             }
-            else if (byteFallbackIds is not null && ByteFallback(piece) is { } byteIds)
+            else if (byteFallbackIds is not null && ByteFallback(piece ?? character.ToString()) is { } byteIds)
             {
                 // HF adds the byte tokens without flushing a pending unknown first; keep its order.
                 foreach (int byteId in byteIds)

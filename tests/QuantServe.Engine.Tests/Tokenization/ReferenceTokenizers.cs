@@ -45,6 +45,10 @@ internal static class ReferenceTokenizers
 
     private static Tokenizer Build(JsonObject entry)
     {
+        if (entry["json"] is JsonObject inline)
+        {
+            return Tokenizer.FromJson(inline.ToJsonString());
+        }
         string package = entry["package"]!.GetValue<string>().Replace("@lenml/", "", StringComparison.Ordinal);
         string directory = ModelDirectory(package);
         var patch = entry["patch"] as JsonObject;
