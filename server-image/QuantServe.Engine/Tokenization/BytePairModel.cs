@@ -11,9 +11,10 @@ namespace QuantServe.Engine.Tokenization;
 internal sealed class BytePairModel
 {
     private const int MaxCachedWordLength = 256;
-    private const int MaxCacheEntries = 200_000;
+    private const int MaxCacheEntries = 100_000;
 
     private readonly Dictionary<string, int> vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> vocabBySpan;
     private readonly Dictionary<int, string> idToToken;
     private readonly Dictionary<long, (int Rank, int NewId)> merges;
     private readonly int? unkId;
@@ -35,7 +36,8 @@ internal sealed class BytePairModel
         string? endOfWordSuffix,
         string where)
     {
-        this.vocab = vocab;
+        this.vocab = vocab.Comparer == StringComparer.Ordinal ? vocab : new Dictionary<string, int>(vocab, StringComparer.Ordinal);
+        vocabBySpan = this.vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         idToToken = new Dictionary<int, string>(vocab.Count);
         foreach (var (token, id) in vocab)
         {
@@ -63,7 +65,7 @@ internal sealed class BytePairModel
         }
 
         int prefixLength = this.continuingSubwordPrefix?.Length ?? 0;
-        merges = new Dictionary<long, (int, int)>(mergeList.Count);
+        merges = new Dictionary<long, (int, int)>(mergeList.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < mergeList.Count; rank++)
         {
             var (left, right) = mergeList[rank];
@@ -131,22 +133,20 @@ internal sealed class BytePairModel
             int units = char.IsSurrogatePair(word, i) ? 2 : 1;
             bool isFirst = i == 0;
             bool isLast = i + units == word.Length;
-            string piece = word.Substring(i, units);
-            if (!isFirst && continuingSubwordPrefix is not null)
+            var character = word.AsSpan(i, units);
+            bool decorated = (!isFirst && continuingSubwordPrefix is not null) || (isLast && endOfWordSuffix is not null);
+            string? piece = null;
+            if (decorated)
             {
-                piece = continuingSubwordPrefix + piece;
-            }
-            if (isLast && endOfWordSuffix is not null)
-            {
-                piece += endOfWordSuffix;
+                piece = (!isFirst ? continuingSubwordPrefix : null) + character.ToString() + (isLast ? endOfWordSuffix : null);
             }
 
-            if (vocab.TryGetValue(piece, out int id))
+            if (piece is null ? vocabBySpan.TryGetValue(character, out int id) : vocab.TryGetValue(piece, out id))
             {
                 FlushUnk();
                 symbols.Add(new Symbol(id, i, i + units));
             }
-            else if (byteFallbackIds is not null && ByteFallback(piece) is { } byteIds)
+            else if (byteFallbackIds is not null && ByteFallback(piece ?? character.ToString()) is { } byteIds)
             {
                 // HF adds the byte tokens without flushing a pending unknown first; keep its order.
                 foreach (int byteId in byteIds)
@@ -284,4 +284,17 @@ internal sealed class BytePairModel
     }
 
     private sealed record CachedWord(int[] Ids, int[] Starts, int[] Ends);
+
+    /// <summary>
+    /// long's own hash is left ^ right, which puts every (x, x) pair in one bucket ("a a", "aa aa",
+    /// "Ġ Ġ"...) and made a run of one letter crawl; a multiplicative hash spreads the pairs.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 }
