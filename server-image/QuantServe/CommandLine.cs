@@ -12,6 +12,7 @@ public static class CommandLine
         new GenerateCommand(),
         new EvaluateCommand(),
         new MakeModelCommand(),
+        new ServeCommand(),
     ];
 
     public static int Run(string[] args)
