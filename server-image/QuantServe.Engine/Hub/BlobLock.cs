@@ -41,6 +41,8 @@ internal sealed class BlobLock : IDisposable
 
     public void Dispose() => _stream.Dispose();
 
-    // ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION: what .NET reports for a file locked by another handle
-    private static bool IsHeldElsewhere(IOException e) => (e.HResult & 0xFFFF) is 32 or 33;
+    // what .NET reports when flock(LOCK_NB) finds the lock taken: EWOULDBLOCK (11 on Linux, 35 on macOS);
+    // on Windows ERROR_SHARING_VIOLATION / ERROR_LOCK_VIOLATION
+    private static bool IsHeldElsewhere(IOException e) =>
+        OperatingSystem.IsWindows() ? (e.HResult & 0xFFFF) is 32 or 33 : e.HResult is 11 or 35;
 }

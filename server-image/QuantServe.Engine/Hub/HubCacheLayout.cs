@@ -50,6 +50,18 @@ internal sealed class HubCacheLayout
         File.Move(temporary, path, overwrite: true);
     }
 
+    /// <summary>
+    /// True when <paramref name="path"/> is a file or a link that leads to one. File.Exists alone is not enough:
+    /// on Unix it is also true for a symlink whose blob was deleted.
+    /// </summary>
+    public static bool FileIsPresent(string path)
+    {
+        var info = new FileInfo(path);
+        if (!info.Exists)
+            return false;
+        return info.LinkTarget is null || info.ResolveLinkTarget(returnFinalTarget: true) is FileInfo { Exists: true };
+    }
+
     /// <summary>Points <paramref name="pointerPath"/> at the blob with a relative symlink, replacing whatever was there atomically.</summary>
     public static void LinkPointer(string pointerPath, string blobPath)
     {

@@ -108,7 +108,7 @@ public sealed class ModelDownloader : IDisposable
     {
         HubIdentifiers.ValidateFileName(fileName);
         string pointer = cache.PointerPath(commit, fileName);
-        if (File.Exists(pointer)) // follows the symlink: a link whose blob is gone does not count
+        if (HubCacheLayout.FileIsPresent(pointer)) // a link whose blob is gone does not count
             return;
 
         HubFileMetadata file = await _client.GetFileMetadataAsync(repoId, commit, fileName, ct);
@@ -165,7 +165,7 @@ public sealed class ModelDownloader : IDisposable
         var missing = new List<string>();
         if (!Directory.Exists(snapshot))
             return ["the whole snapshot directory"];
-        if (!File.Exists(Path.Combine(snapshot, ServingFileSelector.ConfigFile)))
+        if (!HubCacheLayout.FileIsPresent(Path.Combine(snapshot, ServingFileSelector.ConfigFile)))
             missing.Add(ServingFileSelector.ConfigFile);
 
         string indexPath = Path.Combine(snapshot, SafetensorsIndex.FileName);
@@ -174,26 +174,22 @@ public sealed class ModelDownloader : IDisposable
             try
             {
                 missing.AddRange(SafetensorsIndex.Read(indexPath).WeightMap.Values.Distinct(StringComparer.Ordinal)
-                    .Where(shard => !File.Exists(Path.Combine(snapshot, shard))).Order(StringComparer.Ordinal));
+                    .Where(shard => !HubCacheLayout.FileIsPresent(Path.Combine(snapshot, shard))).Order(StringComparer.Ordinal));
             }
             catch (SafetensorsException e)
             {
                 missing.Add($"a readable {SafetensorsIndex.FileName} ({e.Message})");
             }
         }
-        else if (!Directory.EnumerateFiles(snapshot, "*.safetensors").Any(File.Exists))
+        else if (!Directory.EnumerateFiles(snapshot, "*.safetensors").Any(HubCacheLayout.FileIsPresent))
         {
             missing.Add("*.safetensors weights");
         }
 
         foreach (string entry in Directory.EnumerateFileSystemEntries(snapshot, "*", SearchOption.AllDirectories))
         {
-            if (new FileInfo(entry).LinkTarget is not null && !File.Exists(entry) && !Directory.Exists(entry))
-            {
-                string name = Path.GetRelativePath(snapshot, entry);
-                if (!missing.Contains(name))
-                    missing.Add($"{name} (its blob is gone)");
-            }
+            if (new FileInfo(entry).LinkTarget is not null && !HubCacheLayout.FileIsPresent(entry) && !Directory.Exists(entry))
+                missing.Add($"{Path.GetRelativePath(snapshot, entry)} (its blob is gone)");
         }
 
         return missing;
