@@ -22,6 +22,7 @@ internal sealed class FakeHub : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, FakeHubRepo> _repos = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, int> _cutsLeft = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, int> _stallsLeft = new(StringComparer.Ordinal);
     private int _cdnPort;
 
     private FakeHub(WebApplication app)
@@ -37,6 +38,9 @@ internal sealed class FakeHub : IAsyncDisposable
 
     /// <summary>Cuts the connection once after sending <paramref name="bytes"/> bytes of the blob with this sha256.</summary>
     public void CutOnce(string sha256, int bytes) => _cutsLeft[sha256] = bytes;
+
+    /// <summary>Once, sends <paramref name="bytes"/> bytes of the blob with this sha256 and then nothing until the client gives up.</summary>
+    public void StallOnce(string sha256, int bytes) => _stallsLeft[sha256] = bytes;
 
     public FakeHubRepo AddRepo(string id) => _repos.GetOrAdd(id, name => new FakeHubRepo(name));
 
@@ -208,6 +212,21 @@ internal sealed class FakeHub : IAsyncDisposable
             await context.Response.Body.WriteAsync(file.Content.AsMemory((int)from, cutAfter));
             await context.Response.Body.FlushAsync();
             context.Abort();
+            return;
+        }
+
+        if (_stallsLeft.TryRemove(file.Sha256, out int stallAfter))
+        {
+            await context.Response.Body.WriteAsync(file.Content.AsMemory((int)from, stallAfter));
+            await context.Response.Body.FlushAsync();
+            try
+            {
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+            }
+
             return;
         }
 

@@ -3,7 +3,10 @@ using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text;
 using QuantServe.Engine.Hub;
+using QuantServe.Engine.Models;
 using QuantServe.Engine.Tests.Support;
+using QuantServe.Engine.Tokenization;
+using QuantServe.Engine.Tools;
 
 namespace QuantServe.Engine.Tests.Hub;
 
@@ -94,6 +97,51 @@ public sealed class HubDownloadTests : IAsyncLifetime
         File.ReadAllBytes(Path.Combine(snapshot, "model.safetensors")).Should().Equal(weights.Content);
         _hub.Requests.Where(r => r.ToCdn).Select(r => r.Range).Should().Equal("bytes=123456-");
         File.Exists(Path.Combine(blobs, weights.Sha256 + ".incomplete")).Should().BeFalse();
+    }
+
+    [Fact]
+    public async Task Download_StalledTransfer_TimesOutKeepsThePartialFileAndTheNextRunResumes()
+    {
+        string commit = AddTinyRepo();
+        FakeHubFile weights = _hub.AddRepo(RepoId).Commits[commit]["model.safetensors"];
+        _hub.StallOnce(weights.Sha256, 64_000);
+
+        Func<Task> act = async () =>
+        {
+            using var impatient = new ModelDownloader(new HubOptions
+            {
+                Endpoint = _hub.Endpoint, CacheDirectory = _cache.Path, Progress = _progress,
+                ReadTimeout = TimeSpan.FromSeconds(1), MaxResumeAttempts = 0,
+            });
+            await impatient.DownloadAsync(RepoId);
+        };
+
+        var error = (await act.Should().ThrowAsync<HubException>()).Which;
+        error.Kind.Should().Be(HubErrorKind.Unreachable);
+        error.Message.Should().Contain("no data for 1 s").And.Contain(".incomplete");
+        string incomplete = _cache.Combine("models--acme--tiny-llama", "blobs", weights.Sha256 + ".incomplete");
+        new FileInfo(incomplete).Length.Should().Be(64_000);
+
+        string snapshot = await Download();
+
+        File.ReadAllBytes(Path.Combine(snapshot, "model.safetensors")).Should().Equal(weights.Content);
+        _hub.Requests.Where(r => r.ToCdn).Select(r => r.Range).Should().Equal(null, "bytes=64000-");
+    }
+
+    [Fact]
+    public async Task Download_ModelMadeByModelMaker_LoadsFromTheSnapshotThroughItsLinks()
+    {
+        using var source = new TemporaryDirectory();
+        string made = source.Combine("model");
+        ModelMaker.Write(made, new ModelSpec { HiddenSize = 64, IntermediateSize = 96 });
+        _hub.AddRepo("acme/made").Commit(Directory.EnumerateFiles(made).ToDictionary(path => Path.GetFileName(path), File.ReadAllBytes));
+
+        string snapshot = await Download("acme/made");
+
+        using LlamaModel model = LlamaModel.Load(snapshot);
+        Tokenizer tokenizer = Tokenizer.Load(snapshot);
+        tokenizer.Encode("hello").Should().NotBeEmpty();
+        new FileInfo(Path.Combine(snapshot, "model.safetensors")).LinkTarget.Should().StartWith("../../blobs/");
     }
 
     [Fact]
