@@ -200,6 +200,15 @@ internal sealed class HubClient : IDisposable
         string said = $"HTTP {status}{(code is null ? "" : " " + code)}{(string.IsNullOrWhiteSpace(serverMessage) ? "" : ": " + serverMessage.Trim())}";
         string what = fileName is null ? repoId : $"{repoId}/{fileName}";
 
+        if (code == "RepoNotFound")
+        {
+            // the hub answers 401 RepoNotFound to anonymous requests for private and missing repos alike
+            string advice = _options.Token is null
+                ? "Check the model id; if the repository is private, set HF_TOKEN to a token with access to it."
+                : "Check the model id, and that the token in HF_TOKEN has access to it.";
+            return new HubException(HubErrorKind.NotFound, $"{repoId}: repository not found on {_base} ({said}). {advice}");
+        }
+
         if (status is 401 or 403)
         {
             string advice = _options.Token is null

@@ -14,16 +14,18 @@ public sealed class DownloadWeightsCommand : ICommand
     public int Run(string[] args)
     {
         var options = new OptionReader(args, new HashSet<string>());
-        string? modelId = options.String("model-id", "MODEL_ID");
+        string? flag = options.String("model-id");
         string revision = options.String("revision", "REVISION") ?? "main";
         string? cacheDirectory = options.String("huggingface-hub-cache", "HUGGINGFACE_HUB_CACHE");
         options.EnsureAllRead();
 
-        modelId = options.Positional.Count switch
+        // the argument or --model-id; MODEL_ID from the environment (as `serve` reads it) only when neither is given
+        string modelId = options.Positional.Count switch
         {
-            0 => modelId ?? throw new UsageException("give the MODEL_ID (org/name, or a local directory)"),
-            1 when modelId is null || modelId == options.Positional[0] => options.Positional[0],
-            1 => throw new UsageException($"MODEL_ID is given twice: '{options.Positional[0]}' and --model-id '{modelId}'"),
+            0 => flag ?? (Environment.GetEnvironmentVariable("MODEL_ID") is { Length: > 0 } env ? env : null)
+                ?? throw new UsageException("give the MODEL_ID (org/name, or a local directory)"),
+            1 when flag is null || flag == options.Positional[0] => options.Positional[0],
+            1 => throw new UsageException($"MODEL_ID is given twice: '{options.Positional[0]}' and --model-id '{flag}'"),
             _ => throw new UsageException($"expected one MODEL_ID, got {options.Positional.Count}: {string.Join(' ', options.Positional)}"),
         };
 

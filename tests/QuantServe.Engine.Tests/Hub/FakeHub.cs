@@ -95,7 +95,7 @@ internal sealed class FakeHub : IAsyncDisposable
         string revision = at < 0 ? "main" : Uri.UnescapeDataString(rest[(at + "/revision/".Length)..]);
         if (!_repos.TryGetValue(repoId, out FakeHubRepo? repo))
         {
-            await ErrorAsync(context, 404, "RepoNotFound", "Repository not found");
+            await RepoNotFoundAsync(context);
             return;
         }
 
@@ -125,7 +125,7 @@ internal sealed class FakeHub : IAsyncDisposable
         string fileName = string.Join('/', rest.Skip(1).Select(Uri.UnescapeDataString));
         if (!_repos.TryGetValue(repoId, out FakeHubRepo? repo))
         {
-            await ErrorAsync(context, 404, "RepoNotFound", "Repository not found");
+            await RepoNotFoundAsync(context);
             return;
         }
 
@@ -232,6 +232,10 @@ internal sealed class FakeHub : IAsyncDisposable
 
         await context.Response.Body.WriteAsync(file.Content.AsMemory((int)from));
     }
+
+    // like huggingface.co: anonymous requests get 401 for a missing repo, so that private repos cannot be probed
+    private static Task RepoNotFoundAsync(HttpContext context) =>
+        ErrorAsync(context, context.Request.Headers.Authorization.Count == 0 ? 401 : 404, "RepoNotFound", "Repository not found");
 
     private static async Task ErrorAsync(HttpContext context, int status, string? code, string message)
     {

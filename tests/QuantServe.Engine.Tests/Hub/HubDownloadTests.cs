@@ -236,13 +236,23 @@ public sealed class HubDownloadTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Download_UnknownRepo_ThrowsNotFoundNamingTheRepo()
+    public async Task Download_UnknownRepoAnonymously_ThrowsNotFoundMentioningPrivateRepos()
     {
         Func<Task> act = () => Download("acme/missing");
 
         var error = (await act.Should().ThrowAsync<HubException>()).Which;
         error.Kind.Should().Be(HubErrorKind.NotFound);
-        error.Message.Should().Contain("acme/missing").And.Contain("404");
+        error.Message.Should().Contain("acme/missing: repository not found").And.Contain("401 RepoNotFound").And.Contain("private, set HF_TOKEN");
+    }
+
+    [Fact]
+    public async Task Download_UnknownRepoWithToken_ThrowsNotFound()
+    {
+        Func<Task> act = () => Download("acme/missing", token: "hf_abc");
+
+        var error = (await act.Should().ThrowAsync<HubException>()).Which;
+        error.Kind.Should().Be(HubErrorKind.NotFound);
+        error.Message.Should().Contain("acme/missing: repository not found").And.Contain("404 RepoNotFound");
     }
 
     [Fact]
