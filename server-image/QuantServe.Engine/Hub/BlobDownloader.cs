@@ -93,7 +93,7 @@ internal sealed class BlobDownloader
                                 $"Run the download again to resume from {incompletePath}.", e);
                         }
 
-                        _options.Progress?.WriteLine($"  {file.FileName}: {e.Message}; resuming at byte {have}");
+                        progress.Note($"{e.Message}; resuming at byte {have}");
                         await Task.Delay(TimeSpan.FromMilliseconds(100 * failuresInARow), ct);
                     }
                 }

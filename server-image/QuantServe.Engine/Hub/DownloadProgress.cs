@@ -36,6 +36,8 @@ internal sealed class DownloadProgress
 
     public void Done() => Write($"  {_name}: done");
 
+    public void Note(string message) => Write($"  {_name}: {message}");
+
     public static string FormatSize(long bytes) => bytes switch
     {
         < 1024 => $"{bytes} B",

@@ -443,6 +443,29 @@ public sealed class HubDownloadTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Download_BlobLockedByAnotherProcess_WaitsAndReusesTheBlobItWrote()
+    {
+        string commit = AddTinyRepo();
+        FakeHubFile weights = _hub.AddRepo(RepoId).Commits[commit]["model.safetensors"];
+        string lockPath = _cache.Combine(".locks", "models--acme--tiny-llama", weights.Sha256 + ".lock");
+        Directory.CreateDirectory(Path.GetDirectoryName(lockPath)!);
+        Task<string> download;
+        // FileShare.None is flock(LOCK_EX) on Unix: the same lock another quantserve or huggingface_hub process would hold
+        using (var otherProcess = new FileStream(lockPath, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None))
+        {
+            download = Download();
+            await WaitForProgress("waiting for another download");
+            download.IsCompleted.Should().BeFalse("the downloader must wait while the lock is held");
+            File.WriteAllBytes(_cache.Combine("models--acme--tiny-llama", "blobs", weights.Sha256), weights.Content);
+        }
+
+        string snapshot = await download;
+
+        File.ReadAllBytes(Path.Combine(snapshot, "model.safetensors")).Should().Equal(weights.Content);
+        _hub.Requests.Where(r => r.ToCdn).Should().BeEmpty("the blob the lock holder finished is reused, not fetched again");
+    }
+
+    [Fact]
     public async Task Download_LocalDirectory_IsReturnedAsIs()
     {
         using var local = new TemporaryDirectory();
@@ -514,6 +537,22 @@ public sealed class HubDownloadTests : IAsyncLifetime
     {
         using ModelDownloader downloader = NewDownloader(token, offline, endpoint);
         return await downloader.DownloadAsync(modelId, revision);
+    }
+
+    private async Task WaitForProgress(string text)
+    {
+        for (int i = 0; i < 3000; i++)
+        {
+            lock (_progress)
+            {
+                if (_progress.ToString().Contains(text, StringComparison.Ordinal))
+                    return;
+            }
+
+            await Task.Delay(10);
+        }
+
+        throw new TimeoutException($"the progress never said '{text}'; it said: {_progress}");
     }
 
     /// <summary>A loopback port nobody listens on: connections are refused at once.</summary>
