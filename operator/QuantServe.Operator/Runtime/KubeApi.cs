@@ -137,8 +137,14 @@ public sealed class KubeApi(Kubernetes client, OperatorMetrics? metrics = null)
     public static string Name(JsonObject obj) => obj["metadata"]?["name"]?.GetValue<string>() ?? "";
     public static string Namespace(JsonObject obj) => obj["metadata"]?["namespace"]?.GetValue<string>() ?? "default";
 
-    private async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken ct)
+    /// <summary>Each plain request gets this long (the HttpClient itself has no timeout, for watches).</summary>
+    public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    private async Task<JsonObject> SendAsync(HttpMethod method, string path, JsonObject? body, CancellationToken cancel)
     {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancel);
+        timeout.CancelAfter(RequestTimeout);
+        var ct = timeout.Token;
         using var request = await NewRequestAsync(method, path, body, ct);
         using var response = await Client.HttpClient.SendAsync(request, ct);
         metrics?.CountRequest(method.Method, ResourceOf(path), (int)response.StatusCode);
