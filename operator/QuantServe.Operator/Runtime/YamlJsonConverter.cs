@@ -42,6 +42,11 @@ public static partial class YamlJsonConverter
         {
             throw new FormatException($"{source}: invalid YAML at line {e.Start.Line}, column {e.Start.Column}: {e.Message}", e);
         }
+        catch (InvalidOperationException e)
+        {
+            // YamlDotNet's scanner reports some malformed input this way, without a position.
+            throw new FormatException($"{source}: invalid YAML at line ?: {e.Message}", e);
+        }
         var result = new List<JsonNode>();
         foreach (var document in stream.Documents)
         {
