@@ -36,6 +36,9 @@ internal sealed class WatchStreamer(ObjectStore store, KubeApiEmulatorOptions op
         response.ContentType = "application/json";
         record(200);
         await response.StartAsync(context.RequestAborted);
+
+        // Headers go out now: a client waits for them before it reads events, and there may be none for a while.
+        await response.Body.FlushAsync(context.RequestAborted);
         if (subscription is null)
         {
             await WriteEventAsync(response, "ERROR", expired!, context.RequestAborted);
