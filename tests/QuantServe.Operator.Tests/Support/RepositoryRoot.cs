@@ -9,6 +9,7 @@ public static class RepositoryRoot
 
     private static string Find()
     {
+        if (Environment.GetEnvironmentVariable("QUANTSERVE_REPO_ROOT") is { Length: > 0 } configured) return configured;
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "QuantServe.sln"))) return dir.FullName;
         throw new DirectoryNotFoundException($"no QuantServe.sln above {AppContext.BaseDirectory}");
