@@ -59,6 +59,7 @@ internal static class DiscoveryDocuments
                 ["kind"] = type.Kind,
                 ["verbs"] = new JsonArray([.. AllVerbs.Select(v => (JsonNode)v)]),
                 ["shortNames"] = new JsonArray([.. type.ShortNames.Select(s => (JsonNode)s)]),
+                ["categories"] = new JsonArray([.. type.Categories.Select(c => (JsonNode)c)]),
             });
             if (type.HasStatus)
             {

@@ -301,7 +301,8 @@ internal sealed class ApiRequestHandler(
             : options.DefaultWatchTimeout;
         var watch = new WatchStreamer.WatchRequest(
             type, path.Version, path.Namespace, labels, fields, query["resourceVersion"],
-            query["allowWatchBookmarks"].ToString() is "true" or "1", timeout, WantsTable(context.Request), query["includeObject"]);
+            query["allowWatchBookmarks"].ToString() is "true" or "1", timeout, WantsTable(context.Request), query["includeObject"],
+            query["sendInitialEvents"].ToString() == "true");
         await _watches.StreamAsync(context, watch, record);
     }
 

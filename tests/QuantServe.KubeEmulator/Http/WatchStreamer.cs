@@ -16,7 +16,7 @@ internal sealed class WatchStreamer(ObjectStore store, KubeApiEmulatorOptions op
 {
     public sealed record WatchRequest(
         ResourceType Type, string Version, string? Namespace, LabelSelector Labels, FieldSelector Fields,
-        string? ResourceVersion, bool Bookmarks, TimeSpan Timeout, bool AsTable, string? IncludeObject);
+        string? ResourceVersion, bool Bookmarks, TimeSpan Timeout, bool AsTable, string? IncludeObject, bool SendInitialEvents = false);
 
     public async Task StreamAsync(HttpContext context, WatchRequest watch, Action<int> record)
     {
@@ -24,7 +24,7 @@ internal sealed class WatchStreamer(ObjectStore store, KubeApiEmulatorOptions op
         JsonObject? expired = null;
         try
         {
-            subscription = store.Watch(watch.Type, watch.Namespace, watch.Labels, watch.Fields, watch.ResourceVersion, watch.Bookmarks);
+            subscription = store.Watch(watch.Type, watch.Namespace, watch.Labels, watch.Fields, watch.ResourceVersion, watch.Bookmarks, watch.SendInitialEvents);
         }
         catch (ApiException ex) when (ex.Code == 410)
         {

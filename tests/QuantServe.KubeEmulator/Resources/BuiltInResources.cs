@@ -25,9 +25,10 @@ internal static class BuiltInResources
         Namespaces,
         Core("pods", "pod", "Pod", namespaced: true, ["po"], status: true) with
         {
+            Categories = ["all"],
             SelectableFields = ["spec.nodeName", "spec.restartPolicy", "spec.schedulerName", "spec.serviceAccountName", "status.phase", "status.podIP"],
         },
-        Core("services", "service", "Service", namespaced: true, ["svc"], status: true),
+        Core("services", "service", "Service", namespaced: true, ["svc"], status: true) with { Categories = ["all"] },
         Core("secrets", "secret", "Secret", namespaced: true, [], status: false) with { SelectableFields = ["type"] },
         Core("configmaps", "configmap", "ConfigMap", namespaced: true, ["cm"], status: false),
         Core("persistentvolumeclaims", "persistentvolumeclaim", "PersistentVolumeClaim", namespaced: true, ["pvc"], status: true),
@@ -50,6 +51,7 @@ internal static class BuiltInResources
             Kind = "Deployment",
             Namespaced = true,
             ShortNames = ["deploy"],
+            Categories = ["all"],
             HasStatus = true,
             Scale = new ScaleSubresource(".spec.replicas", ".status.replicas", null, SelectorFromSpec: true),
         },
@@ -61,6 +63,7 @@ internal static class BuiltInResources
             Singular = "job",
             Kind = "Job",
             Namespaced = true,
+            Categories = ["all"],
             HasStatus = true,
             SelectableFields = ["status.successful"],
         },

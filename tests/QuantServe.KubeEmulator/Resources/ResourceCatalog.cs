@@ -139,6 +139,7 @@ internal sealed class ResourceCatalog
             Kind = kind,
             Namespaced = scope == "Namespaced",
             ShortNames = [.. (names["shortNames"] as JsonArray ?? []).Select(n => n!.GetValue<string>())],
+            Categories = [.. (names["categories"] as JsonArray ?? []).Select(n => n!.GetValue<string>())],
             HasStatus = subresources?["status"] is not null,
             Scale = scale,
             IsCustom = true,

@@ -20,6 +20,9 @@ internal sealed record ResourceType
 
     public IReadOnlyList<string> ShortNames { get; init; } = [];
 
+    /// <summary>Discovery categories, e.g. "all" (what `kubectl get all` lists).</summary>
+    public IReadOnlyList<string> Categories { get; init; } = [];
+
     /// <summary>True when a /status subresource exists: the main resource then ignores status changes.</summary>
     public bool HasStatus { get; init; }
 

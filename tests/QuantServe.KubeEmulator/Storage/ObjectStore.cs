@@ -124,17 +124,29 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         }
     }
 
-    /// <summary>Opens a watch from a resourceVersion: "" or "0" starts with the current objects as ADDED; an expired version is a 410.</summary>
-    public WatchSubscription Watch(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields, string? resourceVersion, bool bookmarks)
+    /// <summary>
+    /// Opens a watch from a resourceVersion: "" or "0" starts with the current objects as ADDED; an expired version
+    /// is a 410. With <paramref name="sendInitialEvents"/> (the watch-list protocol) the current objects come first,
+    /// then a BOOKMARK annotated k8s.io/initial-events-end.
+    /// </summary>
+    public WatchSubscription Watch(
+        ResourceType type, string? ns, LabelSelector labels, FieldSelector fields, string? resourceVersion, bool bookmarks, bool sendInitialEvents = false)
     {
         var subscription = new WatchSubscription(type, type.Namespaced ? ns : null, labels, fields, bookmarks);
         lock (_gate)
         {
-            if (string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0")
+            if (sendInitialEvents || string.IsNullOrEmpty(resourceVersion) || resourceVersion == "0")
             {
                 foreach (var obj in Bucket(type).Values.Where(subscription.Matches))
                 {
                     subscription.Events.Writer.TryWrite(("ADDED", obj));
+                }
+
+                if (sendInitialEvents)
+                {
+                    var bookmark = Bookmark(type);
+                    Metadata(bookmark)["annotations"] = new JsonObject { ["k8s.io/initial-events-end"] = "true" };
+                    subscription.Events.Writer.TryWrite(("BOOKMARK", bookmark));
                 }
             }
             else
@@ -174,15 +186,16 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
     {
         lock (_gate)
         {
-            var bookmark = new JsonObject
-            {
-                ["kind"] = subscription.Type.Kind,
-                ["apiVersion"] = subscription.Type.ApiVersion(subscription.Type.PreferredVersion),
-                ["metadata"] = new JsonObject { ["resourceVersion"] = _revision.ToString(CultureInfo.InvariantCulture) },
-            };
-            subscription.Events.Writer.TryWrite(("BOOKMARK", bookmark));
+            subscription.Events.Writer.TryWrite(("BOOKMARK", Bookmark(subscription.Type)));
         }
     }
+
+    private JsonObject Bookmark(ResourceType type) => new()
+    {
+        ["kind"] = type.Kind,
+        ["apiVersion"] = type.ApiVersion(type.PreferredVersion),
+        ["metadata"] = new JsonObject { ["resourceVersion"] = _revision.ToString(CultureInfo.InvariantCulture) },
+    };
 
     public void DropWatches()
     {
@@ -343,6 +356,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
+        obj = InConventionalOrder(obj);
         if (dryRun)
         {
             return obj;
@@ -600,6 +614,23 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
                 break;
         }
+    }
+
+    /// <summary>apiVersion, kind, metadata first (as kubectl -o yaml readers expect to see them), then the rest.</summary>
+    private static JsonObject InConventionalOrder(JsonObject obj)
+    {
+        var ordered = new JsonObject();
+        foreach (var key in new[] { "apiVersion", "kind", "metadata" }.Concat(obj.Select(kv => kv.Key)).Distinct().ToList())
+        {
+            if (obj.ContainsKey(key))
+            {
+                var value = obj[key];
+                obj.Remove(key);
+                ordered[key] = value;
+            }
+        }
+
+        return ordered;
     }
 
     private static JsonObject WithoutMetadataAndStatus(JsonObject obj)

@@ -23,6 +23,7 @@ public sealed class EmulatorCrudTests : IAsyncLifetime
         DateTimeOffset.TryParse(metadata["creationTimestamp"]!.GetValue<string>(), out _).Should().BeTrue();
         metadata["generation"]!.GetValue<long>().Should().Be(1);
         long.Parse(metadata["resourceVersion"]!.GetValue<string>()).Should().BeGreaterThan(0);
+        created.Select(kv => kv.Key).Take(3).Should().Equal("apiVersion", "kind", "metadata");
         created["kind"]!.GetValue<string>().Should().Be("ConfigMap");
         created["apiVersion"]!.GetValue<string>().Should().Be("v1");
     }

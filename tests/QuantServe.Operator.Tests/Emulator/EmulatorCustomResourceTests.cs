@@ -64,6 +64,7 @@ public sealed class EmulatorCustomResourceTests : IAsyncLifetime
         core["resources"]!.AsArray().Select(r => r!["name"]!.GetValue<string>())
             .Should().Contain(["pods", "pods/status", "services", "secrets", "configmaps", "persistentvolumeclaims", "events", "serviceaccounts", "namespaces"]);
         apps["resources"]!.AsArray().Select(r => r!["name"]!.GetValue<string>()).Should().Equal("deployments", "deployments/status", "deployments/scale");
+        apps["resources"]![0]!["categories"]!.AsArray().Select(c => c!.GetValue<string>()).Should().Equal("all");
         version["gitVersion"]!.GetValue<string>().Should().StartWith("v1.");
     }
 

@@ -106,6 +106,22 @@ public sealed class EmulatorListWatchTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_watch_list_sends_initial_objects_then_an_annotated_bookmark()
+    {
+        await SeedAsync();
+
+        using var watch = await _api.WatchAsync(
+            ConfigMaps + "?watch=true&sendInitialEvents=true&allowWatchBookmarks=true&resourceVersionMatch=NotOlderThan&labelSelector=app%3Ddb");
+        var added = await watch.NextAsync();
+        var end = await watch.NextAsync();
+
+        added!["type"]!.GetValue<string>().Should().Be("ADDED");
+        added["object"]!["metadata"]!["name"]!.GetValue<string>().Should().Be("c");
+        end!["type"]!.GetValue<string>().Should().Be("BOOKMARK");
+        end["object"]!["metadata"]!["annotations"]!["k8s.io/initial-events-end"]!.GetValue<string>().Should().Be("true");
+    }
+
+    [Fact]
     public async Task A_watch_with_a_label_selector_sees_objects_enter_and_leave_it()
     {
         var (_, list) = await _api.GetAsync(ConfigMaps);
