@@ -11,6 +11,7 @@ const string Usage = """
     usage: quantserve-operator crds <dir>
            quantserve-operator [run] [--kubeconfig PATH] [--context NAME] [--namespace NS] [--image IMAGE]
                                [--http-port N] [--lease-namespace NS] [--identity ID] [--no-leader-election]
+                               [--webhook-port N --webhook-cert tls.crt --webhook-key tls.key]
     """;
 
 if (args.Length > 0 && args[0] is "-h" or "--help")
@@ -46,6 +47,9 @@ for (var i = 0; i < rest.Length; i++)
         case "--lease-namespace": options = options with { LeaseNamespace = Value() }; break;
         case "--identity": options = options with { Identity = Value() }; break;
         case "--no-leader-election": options = options with { DisableLeaderElection = true }; break;
+        case "--webhook-port": options = options with { WebhookPort = int.Parse(Value(), CultureInfo.InvariantCulture) }; break;
+        case "--webhook-cert": options = options with { WebhookCertificatePath = Value() }; break;
+        case "--webhook-key": options = options with { WebhookKeyPath = Value() }; break;
         default:
             Console.Error.WriteLine($"unknown argument '{rest[i]}'\n{Usage}");
             return 2;

@@ -24,6 +24,7 @@ public sealed class OperatorHost : IAsyncDisposable
     private volatile InformerFactory? informers;
     private volatile bool leading;
     private WebApplication? web;
+    private Webhooks.AdmissionWebhookServer? webhooks;
 
     public OperatorHost(KubernetesClientConfiguration config, OperatorOptions options, ILoggerFactory loggers)
     {
@@ -49,6 +50,13 @@ public sealed class OperatorHost : IAsyncDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         if (options.HttpPort >= 0) await StartHttpAsync(ct);
+        if (options.WebhookPort >= 0)
+        {
+            webhooks = await Webhooks.AdmissionWebhookServer.StartAsync(options.WebhookPort,
+                options.WebhookCertificatePath ?? throw new InvalidOperationException("--webhook-cert is required with --webhook-port"),
+                options.WebhookKeyPath ?? throw new InvalidOperationException("--webhook-key is required with --webhook-port"), ct);
+            logger.LogInformation("admission webhooks on {Address}", webhooks.Address);
+        }
         if (options.DisableLeaderElection)
         {
             await LeadAsync(ct);
@@ -148,6 +156,7 @@ public sealed class OperatorHost : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         if (web is not null) await web.DisposeAsync();
+        if (webhooks is not null) await webhooks.DisposeAsync();
         client.Dispose();
     }
 }
