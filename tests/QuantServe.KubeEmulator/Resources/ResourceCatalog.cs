@@ -143,6 +143,7 @@ internal sealed class ResourceCatalog
             HasStatus = subresources?["status"] is not null,
             Scale = scale,
             IsCustom = true,
+            Schema = storage[0]["schema"]?["openAPIV3Schema"]?.DeepClone() as JsonObject,
             PrinterColumns = columns,
             SelectableFields =
             [

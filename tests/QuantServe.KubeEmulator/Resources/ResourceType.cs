@@ -31,6 +31,9 @@ internal sealed record ResourceType
     /// <summary>True for resources served through a CRD (strategic merge patch is refused, as on a real server).</summary>
     public bool IsCustom { get; init; }
 
+    /// <summary>The storage version's openAPIV3Schema (CRDs only): pruning, defaults and validation on every write.</summary>
+    public JsonObject? Schema { get; init; }
+
     /// <summary>additionalPrinterColumns per version (CRDs only).</summary>
     public IReadOnlyDictionary<string, JsonArray> PrinterColumns { get; init; } = new Dictionary<string, JsonArray>();
 

@@ -337,6 +337,11 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
             obj.Remove("status");
         }
 
+        if (type.Schema is not null)
+        {
+            StructuralSchema.Apply(obj, type.Schema, type.Kind, type.Group);
+        }
+
         metadata["uid"] = Guid.NewGuid().ToString();
         metadata["creationTimestamp"] = Now();
         metadata["generation"] = 1L;
@@ -422,6 +427,11 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
             next["kind"] = type.Kind;
             next["apiVersion"] = current["apiVersion"]?.DeepClone();
+        }
+
+        if (type.Schema is not null)
+        {
+            StructuralSchema.Apply(next, type.Schema, type.Kind, type.Group);
         }
 
         var nextMetadata = Metadata(next);

@@ -30,6 +30,26 @@ internal static class CustomResources
              "schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}
         """;
 
+    public const string SprocketCrdJson = """
+        {"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+         "metadata":{"name":"sprockets.example.test"},
+         "spec":{"group":"example.test","scope":"Namespaced",
+           "names":{"plural":"sprockets","singular":"sprocket","kind":"Sprocket"},
+           "versions":[{"name":"v1","served":true,"storage":true,"subresources":{"status":{}},
+             "schema":{"openAPIV3Schema":{"type":"object","properties":{
+               "spec":{"type":"object","required":["model"],"properties":{
+                 "model":{"type":"string","minLength":1},
+                 "size":{"type":"integer","minimum":1,"maximum":10,"default":1},
+                 "mode":{"type":"string","enum":["fast","safe"],"default":"safe"},
+                 "port":{"x-kubernetes-int-or-string":true},
+                 "labels":{"type":"object","additionalProperties":{"type":"string"}},
+                 "extra":{"type":"object","x-kubernetes-preserve-unknown-fields":true},
+                 "tags":{"type":"array","maxItems":2,"items":{"type":"string"}}}},
+               "status":{"type":"object","properties":{"phase":{"type":"string"}}}}}}}]}}
+        """;
+
+    public const string Sprockets = "/apis/example.test/v1/namespaces/default/sprockets";
+
     public const string Gadgets = "/apis/example.test/v1/namespaces/default/gadgets";
 
     public static string Gadget(string name, int replicas = 1) =>

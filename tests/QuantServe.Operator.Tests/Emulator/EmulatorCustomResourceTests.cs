@@ -187,6 +187,60 @@ public sealed class EmulatorCustomResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Writes_are_pruned_to_the_schema_and_defaulted()
+    {
+        await _api.CreateAsync(Crds, CustomResources.SprocketCrdJson);
+
+        var created = await _api.CreateAsync(CustomResources.Sprockets, """
+            {"apiVersion":"example.test/v1","kind":"Sprocket","metadata":{"name":"s1"},"top":"pruned",
+             "spec":{"model":"m","unknown":1,"port":"http","labels":{"a":"b"},"extra":{"anything":{"goes":true}}}}
+            """);
+        _api.Emulator.UpdateStatus("example.test/v1", "sprockets", "default", "s1", s =>
+        {
+            s["phase"] = "Running";
+            s["undeclared"] = "pruned";
+        });
+
+        created["top"].Should().BeNull();
+        created["spec"]!.ToJsonString().Should().Be(
+            """{"model":"m","port":"http","labels":{"a":"b"},"extra":{"anything":{"goes":true}},"size":1,"mode":"safe"}""");
+        _api.Emulator.GetObject("example.test/v1", "sprockets", "default", "s1")!["status"]!.ToJsonString().Should().Be("""{"phase":"Running"}""");
+    }
+
+    [Fact]
+    public async Task Writes_that_break_the_schema_are_422_listing_every_field()
+    {
+        await _api.CreateAsync(Crds, CustomResources.SprocketCrdJson);
+
+        var (status, body) = await _api.PostAsync(CustomResources.Sprockets, JsonNode.Parse("""
+            {"metadata":{"name":"bad"},"spec":{"size":"big","mode":"turbo","port":true,"tags":["a","b","c"],"labels":{"n":1}}}
+            """)!);
+
+        status.Should().Be(HttpStatusCode.UnprocessableEntity);
+        var message = body["message"]!.GetValue<string>();
+        message.Should().StartWith("Sprocket.example.test \"bad\" is invalid: [");
+        message.Should().ContainAll(
+            "spec.model: Required value",
+            "spec.size in body must be of type integer",
+            "spec.mode: Unsupported value: \"turbo\"",
+            "spec.port: Invalid value: must be an integer or a string",
+            "spec.tags: Too long",
+            "spec.labels.n in body must be of type string");
+    }
+
+    [Fact]
+    public async Task Schema_bounds_are_enforced_on_updates_too()
+    {
+        await _api.CreateAsync(Crds, CustomResources.SprocketCrdJson);
+        await _api.CreateAsync(CustomResources.Sprockets, """{"metadata":{"name":"s1"},"spec":{"model":"m"}}""");
+
+        var (status, body) = await _api.PatchAsync(CustomResources.Sprockets + "/s1", """{"spec":{"size":11}}""", "application/merge-patch+json");
+
+        status.Should().Be(HttpStatusCode.UnprocessableEntity);
+        body["message"]!.GetValue<string>().Should().Contain("spec.size in body should be less than or equal to 10");
+    }
+
+    [Fact]
     public async Task OpenApi_v3_advertises_server_side_field_validation_for_every_kind()
     {
         await _api.CreateAsync(Crds, CustomResources.GadgetCrdJson);
