@@ -3,7 +3,8 @@ namespace QuantServe.Operator.Runtime;
 /// <summary>A per-key deduplicating work queue (client-go's workqueue semantics): a key is queued at most
 /// once; a key added while it is being processed runs again after <see cref="Done"/>, never twice at
 /// once; failures back off exponentially per key (5 ms doubling up to 1000 s, like client-go) until
-/// <see cref="Forget"/>; <see cref="AddAfter"/> serves RequeueAfter and resyncs.</summary>
+/// <see cref="Forget"/>, and all retries together pass an overall token bucket (10 per second, burst 100)
+/// so a failing API server is not hammered; <see cref="AddAfter"/> serves RequeueAfter and resyncs.</summary>
 public sealed class WorkQueue : IDisposable
 {
     private readonly Lock gate = new();
@@ -17,9 +18,13 @@ public sealed class WorkQueue : IDisposable
     private readonly TimeProvider time;
     private readonly ITimer timer;
     private bool disposed;
+    private double tokens;
+    private DateTime tokensAt;
 
     public TimeSpan BaseDelay { get; init; } = TimeSpan.FromMilliseconds(5);
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(1000);
+    public double RetriesPerSecond { get; init; } = 10;
+    public int RetryBurst { get; init; } = 100;
 
     public WorkQueue(TimeProvider? time = null)
     {
@@ -79,6 +84,17 @@ public sealed class WorkQueue : IDisposable
             failures[key] = n + 1;
             var ms = BaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(n, 40));
             delay = TimeSpan.FromMilliseconds(Math.Min(ms, MaxDelay.TotalMilliseconds));
+            // The overall bucket: take a token now, or wait until one will have been refilled.
+            var now = time.GetUtcNow().UtcDateTime;
+            if (tokensAt == default) (tokens, tokensAt) = (RetryBurst, now);
+            tokens = Math.Min(RetryBurst, tokens + (now - tokensAt).TotalSeconds * RetriesPerSecond);
+            tokensAt = now;
+            tokens -= 1;
+            if (tokens < 0)
+            {
+                var wait = TimeSpan.FromSeconds(-tokens / RetriesPerSecond);
+                if (wait > delay) delay = wait;
+            }
         }
         AddAfter(key, delay);
         return delay;

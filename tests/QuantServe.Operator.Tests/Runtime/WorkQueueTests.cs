@@ -43,9 +43,21 @@ public class WorkQueueTests
         queue.AddRateLimited("k").Should().Be(TimeSpan.FromMilliseconds(10));
         queue.AddRateLimited("k").Should().Be(TimeSpan.FromMilliseconds(20));
         for (var i = 0; i < 30; i++) queue.AddRateLimited("k");
-        queue.AddRateLimited("k").Should().Be(TimeSpan.FromSeconds(1000));
+        queue.AddRateLimited("k").Should().Be(TimeSpan.FromSeconds(1000), "the per-key delay is capped at 1000 s");
         queue.Forget("k");
         queue.AddRateLimited("k").Should().Be(TimeSpan.FromMilliseconds(5));
+    }
+
+    [Fact]
+    public void ManyFailingKeys_AreHeldBackByTheOverallBucket()
+    {
+        var time = new ManualTime();
+        using var queue = new WorkQueue(time);
+        for (var i = 0; i < 100; i++) queue.AddRateLimited("k" + i).Should().Be(TimeSpan.FromMilliseconds(5));
+        queue.AddRateLimited("k100").Should().Be(TimeSpan.FromMilliseconds(100), "the burst of 100 is spent: one token per 100 ms");
+        queue.AddRateLimited("k101").Should().Be(TimeSpan.FromMilliseconds(200));
+        time.Now += TimeSpan.FromSeconds(60);
+        queue.AddRateLimited("k102").Should().Be(TimeSpan.FromMilliseconds(5), "the bucket refilled");
     }
 
     [Fact]
