@@ -147,7 +147,7 @@ internal sealed class ApiRequestHandler(
         var request = context.Request;
         var query = request.Query;
         var method = request.Method.ToUpperInvariant();
-        var dryRun = query["dryRun"].ToString() == "All";
+        var writeOptions = new WriteOptions(query["dryRun"].ToString() == "All", query["fieldValidation"].ToString() == "Strict");
         var watch = path.LegacyWatch || query["watch"].ToString() is "true" or "1";
 
         if (path.Name is null)
@@ -174,7 +174,7 @@ internal sealed class ApiRequestHandler(
                         throw NotServed();
                     }
 
-                    var created = store.Create(type, path.Namespace, body, WriteMode.Main, dryRun);
+                    var created = store.Create(type, path.Namespace, body, WriteMode.Main, writeOptions);
                     await WriteObjectAsync(context, 201, type, path.Version, created);
                     return;
                 }
@@ -218,13 +218,13 @@ internal sealed class ApiRequestHandler(
                 var (result, _) = store.Write(
                     type, path.Namespace, name,
                     current => path.Subresource == "scale" ? ScaleInto(type, current!, body) : body,
-                    mode, allowCreate: false, dryRun);
+                    mode, allowCreate: false, writeOptions);
                 await WriteResultAsync(context, 200, type, path, result);
                 return;
             }
 
             case "PATCH":
-                await PatchAsync(context, type, path, mode, dryRun);
+                await PatchAsync(context, type, path, mode, writeOptions);
                 return;
             case "DELETE" when path.Subresource is null:
             {
@@ -238,7 +238,7 @@ internal sealed class ApiRequestHandler(
         }
     }
 
-    private async Task PatchAsync(HttpContext context, ResourceType type, ApiPath path, WriteMode mode, bool dryRun)
+    private async Task PatchAsync(HttpContext context, ResourceType type, ApiPath path, WriteMode mode, WriteOptions writeOptions)
     {
         var request = context.Request;
         var contentType = request.ContentType?.Split(';')[0].Trim() ?? "";
@@ -284,8 +284,8 @@ internal sealed class ApiRequestHandler(
             },
             mode,
             allowCreate: isApply && path.Subresource is null,
-            dryRun);
-        if (isApply && !dryRun)
+            writeOptions);
+        if (isApply && !writeOptions.DryRun)
         {
             _apply.Remember(ObjectStore.Uid(result), manager, path.Subresource, (JsonObject)patch!);
         }

@@ -15,9 +15,10 @@ namespace QuantServe.KubeEmulator.Resources;
 /// </summary>
 internal static class StructuralSchema
 {
-    public static void Apply(JsonObject obj, JsonObject schema, string kind, string group)
+
+    public static void Apply(JsonObject obj, JsonObject schema, string kind, string group, bool strict = false)
     {
-        var errors = new List<string>();
+        var errors = new Findings();
         var properties = schema["properties"] as JsonObject;
         foreach (var (key, value) in obj.ToList())
         {
@@ -33,21 +34,29 @@ internal static class StructuralSchema
             else if (!PreservesUnknown(schema))
             {
                 obj.Remove(key);
+                errors.Unknown.Add(key);
             }
         }
 
         AddDefaults(obj, schema, "", errors);
         CheckRequired(obj, schema, "", errors);
-        if (errors.Count > 0)
+        if (strict && errors.Unknown.Count > 0)
+        {
+            throw ApiException.BadRequest(
+                $"{kind} in version \"{obj["apiVersion"]}\" cannot be handled as a {kind}: strict decoding error: "
+                + string.Join(", ", errors.Unknown.Select(u => $"unknown field \"{u}\"")));
+        }
+
+        if (errors.Problems.Count > 0)
         {
             var name = obj["metadata"]?["name"]?.ToString() ?? "";
-            var detail = errors.Count == 1 ? errors[0] : "[" + string.Join(", ", errors) + "]";
+            var detail = errors.Problems.Count == 1 ? errors.Problems[0] : "[" + string.Join(", ", errors.Problems) + "]";
             throw ApiException.Invalid($"{kind}.{group} \"{name}\" is invalid: {detail}");
         }
     }
 
     /// <summary>Prunes, defaults and checks one property in place; a null is kept only where the schema is nullable.</summary>
-    private static void VisitProperty(JsonObject parent, string key, JsonObject schema, string path, List<string> errors)
+    private static void VisitProperty(JsonObject parent, string key, JsonObject schema, string path, Findings errors)
     {
         if (parent[key] is { } value)
         {
@@ -68,7 +77,7 @@ internal static class StructuralSchema
         }
     }
 
-    private static void Visit(JsonNode value, JsonObject schema, string path, List<string> errors)
+    private static void Visit(JsonNode value, JsonObject schema, string path, Findings errors)
     {
         if (!CheckType(value, schema, path, errors))
         {
@@ -95,6 +104,7 @@ internal static class StructuralSchema
                     else if (!keepUnknown && (properties is not null || schema["type"]?.ToString() == "object"))
                     {
                         obj.Remove(key);
+                        errors.Unknown.Add(childPath);
                     }
                 }
 
@@ -125,7 +135,7 @@ internal static class StructuralSchema
         schema["x-kubernetes-preserve-unknown-fields"]?.GetValue<bool>() == true
         || schema["x-kubernetes-embedded-resource"]?.GetValue<bool>() == true;
 
-    private static void AddDefaults(JsonObject obj, JsonObject schema, string path, List<string> errors)
+    private static void AddDefaults(JsonObject obj, JsonObject schema, string path, Findings errors)
     {
         if (schema["properties"] is not JsonObject properties)
         {
@@ -143,18 +153,18 @@ internal static class StructuralSchema
         }
     }
 
-    private static void CheckRequired(JsonObject obj, JsonObject schema, string path, List<string> errors)
+    private static void CheckRequired(JsonObject obj, JsonObject schema, string path, Findings errors)
     {
         foreach (var required in (schema["required"] as JsonArray ?? []).Select(r => r?.ToString()).OfType<string>())
         {
             if (obj[required] is null)
             {
-                errors.Add($"{Join(path, required)}: Required value");
+                errors.Problems.Add($"{Join(path, required)}: Required value");
             }
         }
     }
 
-    private static bool CheckType(JsonNode value, JsonObject schema, string path, List<string> errors)
+    private static bool CheckType(JsonNode value, JsonObject schema, string path, Findings errors)
     {
         var expected = schema["type"]?.ToString();
         if (expected is null || schema["x-kubernetes-int-or-string"]?.GetValue<bool>() == true)
@@ -162,7 +172,7 @@ internal static class StructuralSchema
             if (schema["x-kubernetes-int-or-string"]?.GetValue<bool>() == true
                 && !(value.GetValueKind() == JsonValueKind.String || IsInteger(value)))
             {
-                errors.Add($"{path}: Invalid value: must be an integer or a string");
+                errors.Problems.Add($"{path}: Invalid value: must be an integer or a string");
                 return false;
             }
 
@@ -182,17 +192,17 @@ internal static class StructuralSchema
         };
         if (!ok)
         {
-            errors.Add($"{path}: Invalid value: \"{Describe(kind)}\": {path} in body must be of type {expected}: \"{Describe(kind)}\"");
+            errors.Problems.Add($"{path}: Invalid value: \"{Describe(kind)}\": {path} in body must be of type {expected}: \"{Describe(kind)}\"");
         }
 
         return ok;
     }
 
-    private static void CheckScalar(JsonValue value, JsonObject schema, string path, List<string> errors)
+    private static void CheckScalar(JsonValue value, JsonObject schema, string path, Findings errors)
     {
         if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, value)))
         {
-            errors.Add($"{path}: Unsupported value: {value.ToJsonString()}: supported values: {string.Join(", ", allowed.Select(a => a?.ToJsonString()))}");
+            errors.Problems.Add($"{path}: Unsupported value: {value.ToJsonString()}: supported values: {string.Join(", ", allowed.Select(a => a?.ToJsonString()))}");
         }
 
         if (value.GetValueKind() == JsonValueKind.Number)
@@ -200,12 +210,12 @@ internal static class StructuralSchema
             var number = double.Parse(value.ToJsonString(), CultureInfo.InvariantCulture);
             if (schema["minimum"] is JsonValue min && number < double.Parse(min.ToJsonString(), CultureInfo.InvariantCulture))
             {
-                errors.Add($"{path}: Invalid value: {value.ToJsonString()}: {path} in body should be greater than or equal to {min.ToJsonString()}");
+                errors.Problems.Add($"{path}: Invalid value: {value.ToJsonString()}: {path} in body should be greater than or equal to {min.ToJsonString()}");
             }
 
             if (schema["maximum"] is JsonValue max && number > double.Parse(max.ToJsonString(), CultureInfo.InvariantCulture))
             {
-                errors.Add($"{path}: Invalid value: {value.ToJsonString()}: {path} in body should be less than or equal to {max.ToJsonString()}");
+                errors.Problems.Add($"{path}: Invalid value: {value.ToJsonString()}: {path} in body should be less than or equal to {max.ToJsonString()}");
             }
         }
 
@@ -215,21 +225,21 @@ internal static class StructuralSchema
             CheckCount(text.Length, schema, "minLength", "maxLength", "characters", path, errors);
             if (schema["pattern"]?.ToString() is { } pattern && !Regex.IsMatch(text, pattern, RegexOptions.None, TimeSpan.FromSeconds(1)))
             {
-                errors.Add($"{path}: Invalid value: \"{text}\": {path} in body should match '{pattern}'");
+                errors.Problems.Add($"{path}: Invalid value: \"{text}\": {path} in body should match '{pattern}'");
             }
         }
     }
 
-    private static void CheckCount(int count, JsonObject schema, string minKey, string maxKey, string unit, string path, List<string> errors)
+    private static void CheckCount(int count, JsonObject schema, string minKey, string maxKey, string unit, string path, Findings errors)
     {
         if (schema[minKey] is JsonValue min && count < int.Parse(min.ToJsonString(), CultureInfo.InvariantCulture))
         {
-            errors.Add($"{path}: Invalid value: {count}: {path} in body should have at least {min.ToJsonString()} {unit}");
+            errors.Problems.Add($"{path}: Invalid value: {count}: {path} in body should have at least {min.ToJsonString()} {unit}");
         }
 
         if (schema[maxKey] is JsonValue max && count > int.Parse(max.ToJsonString(), CultureInfo.InvariantCulture))
         {
-            errors.Add($"{path}: Too long: may have at most {max.ToJsonString()} {unit}");
+            errors.Problems.Add($"{path}: Too long: may have at most {max.ToJsonString()} {unit}");
         }
     }
 
@@ -247,4 +257,12 @@ internal static class StructuralSchema
     };
 
     private static string Join(string path, string key) => path.Length == 0 ? key : path + "." + key;
+
+    /// <summary>What one pass found: validation problems, and the paths of fields pruned as undeclared.</summary>
+    private sealed class Findings
+    {
+        public List<string> Problems { get; } = [];
+
+        public List<string> Unknown { get; } = [];
+    }
 }

@@ -65,11 +65,11 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         }
     }
 
-    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteMode mode, bool dryRun = false)
+    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteMode mode, WriteOptions? options = null)
     {
         lock (_gate)
         {
-            return CreateLocked(type, ns, body, mode, dryRun);
+            return CreateLocked(type, ns, body, mode, options ?? WriteOptions.Default);
         }
     }
 
@@ -78,8 +78,9 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
     /// <paramref name="allowCreate"/>) and returns the desired one. A resourceVersion in the desired object is a precondition.
     /// </summary>
     public (JsonObject Result, bool Created) Write(
-        ResourceType type, string? ns, string name, Func<JsonObject?, JsonObject> compute, WriteMode mode, bool allowCreate, bool dryRun = false)
+        ResourceType type, string? ns, string name, Func<JsonObject?, JsonObject> compute, WriteMode mode, bool allowCreate, WriteOptions? options = null)
     {
+        options ??= WriteOptions.Default;
         lock (_gate)
         {
             var current = Bucket(type).GetValueOrDefault(KeyOf(type, ns, name));
@@ -95,11 +96,11 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
                 var metadata = Metadata(fresh);
                 metadata["name"] = name;
                 metadata.Remove("resourceVersion");
-                return (CreateLocked(type, ns, fresh, mode, dryRun), true);
+                return (CreateLocked(type, ns, fresh, mode, options), true);
             }
 
             var desired = compute((JsonObject)current.DeepClone());
-            return (UpdateLocked(type, current, desired, mode, dryRun), false);
+            return (UpdateLocked(type, current, desired, mode, options), false);
         }
     }
 
@@ -272,7 +273,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         }
     }
 
-    private JsonObject CreateLocked(ResourceType type, string? ns, JsonObject body, WriteMode mode, bool dryRun)
+    private JsonObject CreateLocked(ResourceType type, string? ns, JsonObject body, WriteMode mode, WriteOptions options)
     {
         var obj = (JsonObject)body.DeepClone();
         if (obj["kind"]?.GetValue<string>() is { } kind && kind != type.Kind)
@@ -339,7 +340,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
         if (type.Schema is not null)
         {
-            StructuralSchema.Apply(obj, type.Schema, type.Kind, type.Group);
+            StructuralSchema.Apply(obj, type.Schema, type.Kind, type.Group, options.StrictFields);
         }
 
         metadata["uid"] = Guid.NewGuid().ToString();
@@ -362,7 +363,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         }
 
         obj = InConventionalOrder(obj);
-        if (dryRun)
+        if (options.DryRun)
         {
             return obj;
         }
@@ -376,7 +377,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         return obj;
     }
 
-    private JsonObject UpdateLocked(ResourceType type, JsonObject current, JsonObject desired, WriteMode mode, bool dryRun)
+    private JsonObject UpdateLocked(ResourceType type, JsonObject current, JsonObject desired, WriteMode mode, WriteOptions options)
     {
         var name = Name(current);
         CheckNameAndNamespace(type, Namespace(current), name, desired);
@@ -431,7 +432,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
         if (type.Schema is not null)
         {
-            StructuralSchema.Apply(next, type.Schema, type.Kind, type.Group);
+            StructuralSchema.Apply(next, type.Schema, type.Kind, type.Group, options.StrictFields);
         }
 
         var nextMetadata = Metadata(next);
@@ -457,10 +458,10 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
             }
         }
 
-        if (JsonNode.DeepEquals(current, next) || dryRun)
+        if (JsonNode.DeepEquals(current, next) || options.DryRun)
         {
             // A no-op write keeps the resourceVersion and emits nothing, as on a real server.
-            return dryRun ? next : current;
+            return options.DryRun ? next : current;
         }
 
         Commit("MODIFIED", type, current, next);
@@ -554,7 +555,7 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
                         references.Remove(reference);
                     }
 
-                    UpdateLocked(dependentType, dependent, next, WriteMode.Raw, dryRun: false);
+                    UpdateLocked(dependentType, dependent, next, WriteMode.Raw, WriteOptions.Default);
                 }
                 else if (Bucket(dependentType).ContainsKey(KeyOf(dependentType, Namespace(dependent), Name(dependent))))
                 {

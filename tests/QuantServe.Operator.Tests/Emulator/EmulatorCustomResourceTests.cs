@@ -229,6 +229,23 @@ public sealed class EmulatorCustomResourceTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Strict_field_validation_rejects_undeclared_fields_and_dry_run_stores_nothing()
+    {
+        await _api.CreateAsync(Crds, CustomResources.SprocketCrdJson);
+        var body = JsonNode.Parse("""{"apiVersion":"example.test/v1","kind":"Sprocket","metadata":{"name":"s1"},"spec":{"model":"m","bogus":1}}""")!;
+
+        var (strict, error) = await _api.PostAsync(CustomResources.Sprockets + "?fieldValidation=Strict", body);
+        var (dryRun, preview) = await _api.PostAsync(CustomResources.Sprockets + "?dryRun=All", body);
+        var (afterDryRun, _) = await _api.GetAsync(CustomResources.Sprockets + "/s1");
+
+        strict.Should().Be(HttpStatusCode.BadRequest);
+        error["message"]!.GetValue<string>().Should().Contain("strict decoding error: unknown field \"spec.bogus\"");
+        dryRun.Should().Be(HttpStatusCode.Created);
+        preview["spec"]!["size"]!.GetValue<int>().Should().Be(1);
+        afterDryRun.Should().Be(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
     public async Task Schema_bounds_are_enforced_on_updates_too()
     {
         await _api.CreateAsync(Crds, CustomResources.SprocketCrdJson);
