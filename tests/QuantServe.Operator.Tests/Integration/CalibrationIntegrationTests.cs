@@ -49,6 +49,40 @@ public class CalibrationIntegrationTests
     }
 
     [Fact]
+    public async Task RecalibrationFailingTheGate_KeepsThePreviousRolloutServing()
+    {
+        await using var env = await OperatorTestEnvironment.StartAsync();
+        env.StartOperator("only");
+        await env.CreateSampleAsync("inferenceservice-gptq-calibrated");
+        var first = QuantizationJobName();
+        await OperatorTestEnvironment.WaitUntilAsync(() => env.BatchJob(first) is not null, "the first calibration Job exists");
+        env.FinishCalibrationJob(first, succeeded: true, "{\"perplexity\":{\"base\":10.0,\"quantized\":10.2}}");
+        await OperatorTestEnvironment.WaitUntilAsync(() => env.Deployment(Name) is not null, "the Deployment exists");
+        env.MarkDeploymentAvailable(Name);
+        await OperatorTestEnvironment.WaitUntilAsync(
+            () => OperatorTestEnvironment.ConditionStatus(env.InferenceService(Name), "Ready") == "True", "Ready is True");
+        var servedArgs = env.Deployment(Name)!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.ToJsonString();
+
+        // New calibration inputs: a second run, whose quality gate fails.
+        var service = env.InferenceService(Name)!;
+        service["spec"]!["quantization"]!["seed"] = 7;
+        service.Remove("status");
+        await env.Api.ReplaceAsync(Controllers.QuantServeResources.InferenceServices, service, CancellationToken.None);
+        var sample = Samples.LoadInferenceService("inferenceservice-gptq-calibrated");
+        sample.Spec.Quantization!.Seed = 7;
+        var second = ChildNames.QuantizationJob(Name, CalibrationHash.Compute(sample.Spec.Model, sample.Spec.Quantization));
+        second.Should().NotBe(first);
+        await OperatorTestEnvironment.WaitUntilAsync(() => env.BatchJob(second) is not null, "the second calibration Job exists");
+        env.FinishCalibrationJob(second, succeeded: true, "{\"perplexity\":{\"base\":10.0,\"quantized\":15.0}}");
+
+        await OperatorTestEnvironment.WaitUntilAsync(
+            () => OperatorTestEnvironment.ConditionField(env.InferenceService(Name), "Degraded", "reason") == "QualityGateFailed", "the gate fails");
+        OperatorTestEnvironment.ConditionField(env.InferenceService(Name), "Ready", "message").Should().Contain("previous rollout keeps serving");
+        env.Deployment(Name)!["spec"]!["template"]!["spec"]!["containers"]![0]!["args"]!.ToJsonString().Should().Be(servedArgs);
+        env.Emulator.Requests.Count(r => r.Method == "POST" && r.Path.EndsWith("/jobs") && r.StatusCode == 201).Should().Be(2);
+    }
+
+    [Fact]
     public async Task QualityGateFailure_BlocksTheRollout_AndReportsDegraded()
     {
         await using var env = await OperatorTestEnvironment.StartAsync();

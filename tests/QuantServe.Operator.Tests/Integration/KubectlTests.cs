@@ -24,6 +24,10 @@ public class KubectlTests
         var header = table.Split('\n')[0];
         header.Should().MatchRegex(@"NAME\s+MODEL\s+QUANTIZE\s+SHARDS\s+READY\s+PHASE\s+URL\s+AGE");
         table.Should().MatchRegex(@"mistral-awq\s+TheBloke/Mistral-7B-Instruct-v0.2-AWQ\s+awq\s+2\s+True\s+Ready\s+http://mistral-awq.default.svc.cluster.local");
+
+        // The scale subresource: what HPA and `kubectl scale` use.
+        await KubectlAsync(env, "scale", "inferenceservice/mistral-awq", "--replicas=3");
+        await OperatorTestEnvironment.WaitUntilAsync(() => env.Deployment("mistral-awq")?["spec"]?["replicas"]?.GetValue<int>() == 3, "the Deployment scales to 3");
     }
 
     private static async Task<string> KubectlAsync(OperatorTestEnvironment env, params string[] args)
