@@ -15,6 +15,7 @@ namespace QuantServe.KubeEmulator.Storage;
 internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 {
     private const string NameAlphabet = "bcdfghjklmnpqrstvwxz2456789";
+    private const string ForegroundFinalizer = "foregroundDeletion";
 
     private readonly Lock _gate = new();
     private readonly Dictionary<string, SortedDictionary<string, JsonObject>> _objects = [];
@@ -480,6 +481,11 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
     private (JsonObject Result, bool Removed) DeleteLocked(ResourceType type, JsonObject current, string propagation)
     {
+        if (propagation == "Foreground" && current["metadata"]?["deletionTimestamp"] is null && Dependents(Uid(current)).Count > 0)
+        {
+            return DeleteInForeground(type, current);
+        }
+
         var isNamespace = type == BuiltInResources.Namespaces;
         if (Finalizers(current).Count == 0 && !(isNamespace && HasContents(Name(current))))
         {
@@ -517,6 +523,64 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
 
         return (next, false);
     }
+
+    /// <summary>
+    /// Foreground deletion: the owner gets a deletionTimestamp and the foregroundDeletion finalizer, its dependents
+    /// are deleted, and the owner goes once the last of them is gone (see <see cref="ReleaseForegroundOwners"/>).
+    /// </summary>
+    private (JsonObject Result, bool Removed) DeleteInForeground(ResourceType type, JsonObject current)
+    {
+        var next = (JsonObject)current.DeepClone();
+        var metadata = Metadata(next);
+        metadata["deletionTimestamp"] = Now();
+        metadata["deletionGracePeriodSeconds"] = 0L;
+        if (metadata["finalizers"] is not JsonArray finalizers)
+        {
+            finalizers = [];
+            metadata["finalizers"] = finalizers;
+        }
+
+        finalizers.Add(ForegroundFinalizer);
+        Commit("MODIFIED", type, current, next);
+        var uid = Uid(current);
+        foreach (var (dependentType, dependent) in Dependents(uid))
+        {
+            if (Bucket(dependentType).ContainsKey(KeyOf(dependentType, Namespace(dependent), Name(dependent))))
+            {
+                DeleteLocked(dependentType, dependent, "Foreground");
+            }
+        }
+
+        ReleaseForegroundOwners([uid]);
+        var latest = Bucket(type).GetValueOrDefault(KeyOf(type, Namespace(current), Name(current)));
+        return latest is null ? (next, true) : (latest, false);
+    }
+
+    /// <summary>Drops the foregroundDeletion finalizer from these owners once no dependent of theirs is left.</summary>
+    private void ReleaseForegroundOwners(IEnumerable<string?> ownerUids)
+    {
+        foreach (var uid in ownerUids.OfType<string>().Distinct().ToList())
+        {
+            foreach (var ownerType in catalog.Snapshot())
+            {
+                var owner = Bucket(ownerType).Values.FirstOrDefault(o => Uid(o) == uid);
+                if (owner is null || !Finalizers(owner).Contains(ForegroundFinalizer) || Dependents(uid).Count > 0)
+                {
+                    continue;
+                }
+
+                var next = (JsonObject)owner.DeepClone();
+                var finalizers = (JsonArray)next["metadata"]!["finalizers"]!;
+                finalizers.Remove(finalizers.First(f => f?.GetValue<string>() == ForegroundFinalizer));
+                UpdateLocked(ownerType, owner, next, WriteMode.Raw, WriteOptions.Default);
+            }
+        }
+    }
+
+    private List<(ResourceType Type, JsonObject Object)> Dependents(string? uid) =>
+    [
+        .. catalog.Snapshot().SelectMany(t => Bucket(t).Values.Where(o => OwnerUids(o).Contains(uid)).Select(o => (t, o))),
+    ];
 
     private bool HasContents(string ns) =>
         _objects.Values.Any(bucket => bucket.Values.Any(o => Namespace(o) == ns));
@@ -563,6 +627,8 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
                 }
             }
         }
+
+        ReleaseForegroundOwners(OwnerUids(current));
 
         // The namespace controller removes a terminating namespace once it is empty.
         if (type.Namespaced && Namespace(current) is { } ns

@@ -45,6 +45,25 @@ public sealed class EmulatorGarbageCollectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Foreground_deletion_keeps_the_owner_until_its_dependents_are_gone()
+    {
+        var owner = await _api.CreateAsync(Deployments, EmulatorCrudTests.Deployment("owner", 1));
+        await _api.CreateAsync(ConfigMaps, Owned("child", owner, finalizer: "example.test/hold"));
+        await _api.CreateAsync(ConfigMaps, Owned("free", owner));
+
+        var (accepted, pending) = await _api.DeleteAsync(Deployments + "/owner", JsonNode.Parse("""{"propagationPolicy":"Foreground"}"""));
+        var freeGone = (await _api.GetAsync(ConfigMaps + "/free")).Status;
+        var (_, held) = await _api.GetAsync(ConfigMaps + "/child");
+        await _api.PatchAsync(ConfigMaps + "/child", """{"metadata":{"finalizers":null}}""", "application/merge-patch+json");
+
+        accepted.Should().Be(HttpStatusCode.Accepted);
+        pending["metadata"]!["finalizers"]!.AsArray().Select(f => f!.GetValue<string>()).Should().Equal("foregroundDeletion");
+        freeGone.Should().Be(HttpStatusCode.NotFound);
+        held["metadata"]!["deletionTimestamp"].Should().NotBeNull();
+        (await _api.GetAsync(Deployments + "/owner")).Status.Should().Be(HttpStatusCode.NotFound, "its last dependent is gone");
+    }
+
+    [Fact]
     public async Task Orphan_propagation_keeps_dependents_and_strips_the_owner_reference()
     {
         var owner = await _api.CreateAsync(Deployments, EmulatorCrudTests.Deployment("owner", 1));
