@@ -34,33 +34,57 @@ var options = new OperatorOptions
 };
 string? kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");
 string? context = null;
-for (var i = 0; i < rest.Length; i++)
+try
 {
-    string Value() => i + 1 < rest.Length ? rest[++i] : throw new ArgumentException($"{rest[i]} needs a value\n{Usage}");
-    switch (rest[i])
+    for (var i = 0; i < rest.Length; i++)
     {
-        case "--kubeconfig": kubeconfig = Value(); break;
-        case "--context": context = Value(); break;
-        case "--namespace": options = options with { WatchNamespace = Value() }; break;
-        case "--image": options = options with { DefaultImage = Value() }; break;
-        case "--http-port": options = options with { HttpPort = int.Parse(Value(), CultureInfo.InvariantCulture) }; break;
-        case "--lease-namespace": options = options with { LeaseNamespace = Value() }; break;
-        case "--identity": options = options with { Identity = Value() }; break;
-        case "--no-leader-election": options = options with { DisableLeaderElection = true }; break;
-        case "--webhook-port": options = options with { WebhookPort = int.Parse(Value(), CultureInfo.InvariantCulture) }; break;
-        case "--webhook-cert": options = options with { WebhookCertificatePath = Value() }; break;
-        case "--webhook-key": options = options with { WebhookKeyPath = Value() }; break;
-        default:
-            Console.Error.WriteLine($"unknown argument '{rest[i]}'\n{Usage}");
-            return 2;
+        string Value() => i + 1 < rest.Length ? rest[++i] : throw new ArgumentException($"{rest[i]} needs a value\n{Usage}");
+        int Number()
+        {
+            var flag = rest[i];
+            var text = Value();
+            return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) ? n : throw new FormatException($"{flag} needs a whole number, got '{text}'");
+        }
+        switch (rest[i])
+        {
+            case "--kubeconfig": kubeconfig = Value(); break;
+            case "--context": context = Value(); break;
+            case "--namespace": options = options with { WatchNamespace = Value() }; break;
+            case "--image": options = options with { DefaultImage = Value() }; break;
+            case "--http-port": options = options with { HttpPort = Number() }; break;
+            case "--lease-namespace": options = options with { LeaseNamespace = Value() }; break;
+            case "--identity": options = options with { Identity = Value() }; break;
+            case "--no-leader-election": options = options with { DisableLeaderElection = true }; break;
+            case "--webhook-port": options = options with { WebhookPort = Number() }; break;
+            case "--webhook-cert": options = options with { WebhookCertificatePath = Value() }; break;
+            case "--webhook-key": options = options with { WebhookKeyPath = Value() }; break;
+            default:
+                Console.Error.WriteLine($"unknown argument '{rest[i]}'\n{Usage}");
+                return 2;
+        }
     }
 }
+catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
+{
+    Console.Error.WriteLine($"quantserve-operator: {e.Message}");
+    return 2;
+}
 
-var config = kubeconfig is not null
-    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig.Split(':')[0], context)
-    : KubernetesClientConfiguration.IsInCluster()
-        ? KubernetesClientConfiguration.InClusterConfig()
-        : KubernetesClientConfiguration.BuildDefaultConfig();
+KubernetesClientConfiguration config;
+try
+{
+    config = kubeconfig is not null
+        ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig.Split(':')[0], context)
+        : KubernetesClientConfiguration.IsInCluster()
+            ? KubernetesClientConfiguration.InClusterConfig()
+            : KubernetesClientConfiguration.BuildDefaultConfig();
+}
+catch (Exception e) when (e is IOException or k8s.Exceptions.KubeConfigException or UnauthorizedAccessException)
+{
+    Console.Error.WriteLine($"quantserve-operator: cannot load the cluster configuration ({kubeconfig ?? "in-cluster or ~/.kube/config"}): {e.Message}");
+    Console.Error.WriteLine("Point --kubeconfig or KUBECONFIG at a kubeconfig file, or run inside a cluster with a service account.");
+    return 1;
+}
 
 using var loggers = LoggerFactory.Create(b => b.AddJsonConsole(o => o.TimestampFormat = "yyyy-MM-ddTHH:mm:ss.fffZ ").SetMinimumLevel(LogLevel.Information));
 using var stop = new CancellationTokenSource();

@@ -29,6 +29,7 @@ public sealed class Informer(KubeApi api, KubeResource resource, string? ns, str
             try
             {
                 var (items, version) = await api.ListAsync(Resource, ns, LabelSelector, ct);
+                foreach (var item in items) Trim(item);
                 var gone = Cache.Replace(items);
                 foreach (var obj in gone) Notify(obj);
                 foreach (var obj in items) Notify(obj);
@@ -75,6 +76,7 @@ public sealed class Informer(KubeApi api, KubeResource resource, string? ns, str
                 {
                     case "ADDED":
                     case "MODIFIED":
+                        Trim(e.Object);
                         Cache.Set(e.Object);
                         Notify(e.Object);
                         break;
@@ -88,6 +90,9 @@ public sealed class Informer(KubeApi api, KubeResource resource, string? ns, str
             metrics.CountWatchRestart(Resource.ToString(), "closed");
         }
     }
+
+    /// <summary>managedFields are often the largest part of an object and no reconcile reads them.</summary>
+    private static void Trim(JsonObject obj) => (obj["metadata"] as JsonObject)?.Remove("managedFields");
 
     private void Notify(JsonObject obj)
     {
