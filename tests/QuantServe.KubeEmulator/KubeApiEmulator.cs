@@ -26,13 +26,15 @@ public sealed class KubeApiEmulator : IAsyncDisposable
     private readonly CancellationTokenSource _stopping;
     private readonly Lock _requestsGate = new();
     private readonly List<RecordedRequest> _requests = [];
+    private readonly KubeApiEmulatorOptions _options;
 
-    private KubeApiEmulator(WebApplication app, ObjectStore store, FaultInjector faults, CancellationTokenSource stopping)
+    private KubeApiEmulator(WebApplication app, ObjectStore store, FaultInjector faults, CancellationTokenSource stopping, KubeApiEmulatorOptions options)
     {
         _app = app;
         _store = store;
         Faults = faults;
         _stopping = stopping;
+        _options = options;
     }
 
     /// <summary>The server's address, e.g. http://127.0.0.1:41234/.</summary>
@@ -64,7 +66,7 @@ public sealed class KubeApiEmulator : IAsyncDisposable
         var store = new ObjectStore(new ResourceCatalog(), options.HistoryLimit);
         var stopping = new CancellationTokenSource();
         var faults = new FaultInjector(store.DropWatches);
-        var emulator = new KubeApiEmulator(app, store, faults, stopping);
+        var emulator = new KubeApiEmulator(app, store, faults, stopping, options);
         var handler = new ApiRequestHandler(store, faults, options, () => emulator.BaseUri.Authority, emulator.Record, stopping.Token);
         app.Run(handler.HandleAsync);
 
@@ -76,11 +78,8 @@ public sealed class KubeApiEmulator : IAsyncDisposable
         await app.StartAsync();
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         emulator.BaseUri = new Uri(address.EndsWith('/') ? address : address + "/");
-        emulator.Options = options;
         return emulator;
     }
-
-    private KubeApiEmulatorOptions Options { get; set; } = new();
 
     /// <summary>
     /// Writes a kubeconfig whose current context points at this emulator (server = BaseUri, insecure, a bearer token,
@@ -100,7 +99,7 @@ public sealed class KubeApiEmulator : IAsyncDisposable
             users:
             - name: kube-emulator
               user:
-                token: {Options.Token}
+                token: {_options.Token}
             contexts:
             - name: kube-emulator
               context:

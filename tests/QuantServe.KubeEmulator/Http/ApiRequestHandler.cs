@@ -58,6 +58,12 @@ internal sealed class ApiRequestHandler(
         {
             await WriteJsonAsync(context, 400, StatusBodies.Failure(400, "BadRequest", $"the request body is not valid JSON: {ex.Message}"));
         }
+        catch (InvalidOperationException ex) when (!context.Response.HasStarted
+            && ex.TargetSite?.DeclaringType?.Namespace?.StartsWith("System.Text.Json", StringComparison.Ordinal) == true)
+        {
+            // A JSON node of the wrong kind (e.g. metadata.name: 5) in the request body.
+            await WriteJsonAsync(context, 400, StatusBodies.Failure(400, "BadRequest", $"the request body has a field of the wrong type: {ex.Message}"));
+        }
         catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
         {
             // The client went away.

@@ -56,6 +56,15 @@ public sealed class EmulatorCrudTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_body_with_a_field_of_the_wrong_type_is_400_not_a_server_error()
+    {
+        var (status, body) = await _api.SendAsync(HttpMethod.Post, ConfigMaps, """{"metadata":{"name":5}}""");
+
+        status.Should().Be(HttpStatusCode.BadRequest);
+        body["message"]!.GetValue<string>().Should().Contain("wrong type");
+    }
+
+    [Fact]
     public async Task Get_of_a_missing_object_is_404_NotFound_naming_it()
     {
         var (status, body) = await _api.GetAsync(ConfigMaps + "/nope");
