@@ -37,15 +37,6 @@ internal sealed class ObjectStore(ResourceCatalog catalog, int historyLimit)
         }
     }
 
-    /// <summary>Runs an action under the store lock (server-side apply keeps its per-manager state consistent with it).</summary>
-    public T Locked<T>(Func<T> action)
-    {
-        lock (_gate)
-        {
-            return action();
-        }
-    }
-
     public JsonObject? Get(ResourceType type, string? ns, string name)
     {
         lock (_gate)
