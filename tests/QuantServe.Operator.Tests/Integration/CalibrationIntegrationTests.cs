@@ -67,7 +67,7 @@ public class CalibrationIntegrationTests
         var service = env.InferenceService(Name)!;
         service["spec"]!["quantization"]!["seed"] = 7;
         service.Remove("status");
-        await env.Api.ReplaceAsync(Controllers.QuantServeResources.InferenceServices, service, CancellationToken.None);
+        await env.Api.ReplaceAsync(QuantServe.Operator.Controllers.QuantServeResources.InferenceServices, service, CancellationToken.None);
         var sample = Samples.LoadInferenceService("inferenceservice-gptq-calibrated");
         sample.Spec.Quantization!.Seed = 7;
         var second = ChildNames.QuantizationJob(Name, CalibrationHash.Compute(sample.Spec.Model, sample.Spec.Quantization));

@@ -38,7 +38,7 @@ public class InferenceServiceIntegrationTests
         var updated = (JsonObject)service.DeepClone();
         updated["spec"]!["replicas"] = 3;
         updated.Remove("status");
-        await env.Api.ReplaceAsync(Controllers.QuantServeResources.InferenceServices, updated, CancellationToken.None);
+        await env.Api.ReplaceAsync(QuantServe.Operator.Controllers.QuantServeResources.InferenceServices, updated, CancellationToken.None);
         await OperatorTestEnvironment.WaitUntilAsync(() => env.Deployment("qwen-none")?["spec"]?["replicas"]?.GetValue<int>() == 3, "the Deployment has 3 replicas");
         await OperatorTestEnvironment.WaitUntilAsync(
             () => OperatorTestEnvironment.ConditionStatus(env.InferenceService("qwen-none"), "Ready") == "False", "Ready drops during the rollout");
@@ -94,5 +94,22 @@ public class InferenceServiceIntegrationTests
         OperatorTestEnvironment.ConditionField(service, "Ready", "message").Should().Contain("Insufficient nvidia.com/gpu");
         OperatorTestEnvironment.ConditionStatus(service, "Degraded").Should().Be("True");
         service!["status"]!["phase"]!.GetValue<string>().Should().Be("Deploying");
+    }
+
+    [Fact]
+    public async Task Deletion_RemovesOwnedChildren_ButKeepsTheModelCacheClaim()
+    {
+        await using var env = await OperatorTestEnvironment.StartAsync();
+        env.StartOperator("only");
+        await env.CreateSampleAsync("inferenceservice-none");
+        await OperatorTestEnvironment.WaitUntilAsync(
+            () => env.Deployment("qwen-none") is not null && env.Emulator.GetObject("v1", "services", "default", "qwen-none") is not null,
+            "the children exist");
+        await env.Api.DeleteAsync(QuantServe.Operator.Controllers.QuantServeResources.InferenceServices, "default", "qwen-none", CancellationToken.None);
+        await OperatorTestEnvironment.WaitUntilAsync(
+            () => env.Deployment("qwen-none") is null && env.Emulator.GetObject("v1", "services", "default", "qwen-none") is null,
+            "garbage collection removes the Deployment and the Service");
+        env.Emulator.GetObject("v1", "persistentvolumeclaims", "default", "qwen-none-model-cache").Should().NotBeNull(
+            "a downloaded model cache is kept unless storage.deleteOnRemoval");
     }
 }
