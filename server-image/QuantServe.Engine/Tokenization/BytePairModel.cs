@@ -25,6 +25,13 @@ internal sealed class BytePairModel
     private readonly int[]? byteFallbackIds;
     private readonly ConcurrentDictionary<string, CachedWord> cache = new(StringComparer.Ordinal);
 
+    /// <summary>
+    /// SentencePiece-style files have no pre-tokenizer, so the whole text is one word. When no token
+    /// has "▁" after another character, no merge can join across the start of a "▁" run, and the
+    /// word can be cut there and cached piece by piece with the same result.
+    /// </summary>
+    private readonly bool cutsBeforeMetaspace;
+
     public BytePairModel(
         Dictionary<string, int> vocab,
         IReadOnlyList<(string Left, string Right)> mergeList,
@@ -64,6 +71,9 @@ internal sealed class BytePairModel
             }
         }
 
+        cutsBeforeMetaspace = !ignoreMerges && this.continuingSubwordPrefix is null && this.endOfWordSuffix is null
+            && vocab.ContainsKey(Metaspace) && !vocab.Keys.Any(HasMetaspaceAfterOtherCharacter);
+
         int prefixLength = this.continuingSubwordPrefix?.Length ?? 0;
         merges = new Dictionary<long, (int, int)>(mergeList.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < mergeList.Count; rank++)
@@ -98,17 +108,51 @@ internal sealed class BytePairModel
             output.Add((whole, 0, word.Length));
             return;
         }
-        if (!cache.TryGetValue(word, out var cached))
+        if (!cutsBeforeMetaspace)
         {
-            cached = MergeWord(word);
-            if (word.Length < MaxCachedWordLength && cache.Count < MaxCacheEntries)
+            TokenizePiece(word, 0, output);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i < word.Length; i++)
+        {
+            if (word[i] == MetaspaceCharacter && word[i - 1] != MetaspaceCharacter)
             {
-                cache.TryAdd(word, cached);
+                TokenizePiece(word[start..i], start, output);
+                start = i;
+            }
+        }
+        TokenizePiece(word[start..], start, output);
+    }
+
+    private const char MetaspaceCharacter = '\u2581';
+    private const string Metaspace = "\u2581";
+
+    private static bool HasMetaspaceAfterOtherCharacter(string token)
+    {
+        for (int i = token.IndexOf(MetaspaceCharacter, 1); i > 0; i = token.IndexOf(MetaspaceCharacter, i + 1))
+        {
+            if (token[i - 1] != MetaspaceCharacter)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void TokenizePiece(string piece, int offset, List<(int Id, int Start, int End)> output)
+    {
+        if (!cache.TryGetValue(piece, out var cached))
+        {
+            cached = MergeWord(piece);
+            if (piece.Length < MaxCachedWordLength && cache.Count < MaxCacheEntries)
+            {
+                cache.TryAdd(piece, cached);
             }
         }
         for (int i = 0; i < cached.Ids.Length; i++)
         {
-            output.Add((cached.Ids[i], cached.Starts[i], cached.Ends[i]));
+            output.Add((cached.Ids[i], cached.Starts[i] + offset, cached.Ends[i] + offset));
         }
     }
 

@@ -43,6 +43,19 @@ public sealed class TokenizerLoadingErrorTests : IDisposable
     }
 
     [Fact]
+    public void FilesWithAByteOrderMark_Load()
+    {
+        foreach (string file in new[] { "tokenizer.json", "tokenizer_config.json" })
+        {
+            string path = Path.Combine(directory, file);
+            File.WriteAllText(path, File.ReadAllText(path), new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: true));
+        }
+        var tokenizer = Tokenizer.Load(directory);
+        tokenizer.Decode(tokenizer.Encode("BOM")).Should().Be("BOM");
+        tokenizer.EosTokenIds.Should().Equal(SyntheticTokenizer.VocabSize - 1);
+    }
+
+    [Fact]
     public void BrokenConfigJson_NamesTheConfigFile()
     {
         File.WriteAllText(Path.Combine(directory, "tokenizer_config.json"), "{ not json");
