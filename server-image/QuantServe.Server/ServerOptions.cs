@@ -7,7 +7,6 @@ namespace QuantServe.Server;
 public sealed record ServerOptions
 {
     public required string ModelId { get; init; }
-    public string Revision { get; init; } = "main";
     public string Hostname { get; init; } = "0.0.0.0";
     public int Port { get; init; } = 3000;
     public int MaxConcurrentRequests { get; init; } = 128;

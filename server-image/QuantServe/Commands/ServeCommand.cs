@@ -17,7 +17,6 @@ public sealed class ServeCommand : ICommand
         var options = new ServerOptions
         {
             ModelId = o.RequiredString("model-id", "MODEL_ID"),
-            Revision = o.String("revision", "REVISION") ?? "main",
             Hostname = o.String("hostname", "HOSTNAME") ?? "0.0.0.0",
             Port = o.Int("port", "PORT") ?? 3000,
             MaxConcurrentRequests = o.Int("max-concurrent-requests", "MAX_CONCURRENT_REQUESTS") ?? 128,
