@@ -248,19 +248,22 @@ public sealed unsafe class GptqMatrix : IDisposable
         return (uint)(pair >> shift) & ((1u << b) - 1);
     }
 
-    /// <summary>Gathers activation rows into stored order and sums them per group (per-call scratch).</summary>
-    private void Gather(float* x, int rows, float[] xs, float[] sums)
+    /// <summary>
+    /// Gathers activation rows into stored order (only when rows are permuted: <paramref name="xs"/> != x)
+    /// and, for the GEMV, sums them per group.
+    /// </summary>
+    private void Gather(float* x, int rows, float* xs, float* sums)
     {
         int k = InFeatures, groups = Groups;
         for (int m = 0; m < rows; m++)
         {
             float* src = x + (long)m * k;
-            var dst = xs.AsSpan(m * k, k);
-            if (_inputOrder is null)
-                new ReadOnlySpan<float>(src, k).CopyTo(dst);
-            else
+            float* dst = xs + (long)m * k;
+            if (_inputOrder is not null)
                 for (int i = 0; i < k; i++)
                     dst[i] = src[_inputOrder[i]];
+            if (sums == null)
+                continue;
             for (int g = 0; g < groups; g++)
             {
                 float s = 0;
@@ -278,15 +281,17 @@ public sealed unsafe class GptqMatrix : IDisposable
             if (start >= end)
                 return;
             int k = matrix.InFeatures;
-            var xs = ArrayPool<float>.Shared.Rent(rows * k);
-            var sums = ArrayPool<float>.Shared.Rent(rows * matrix.Groups);
+            bool permuted = matrix._inputOrder is not null, gemv = simd && rows < GemmMinRows;
+            var xs = permuted ? ArrayPool<float>.Shared.Rent(rows * k) : null;
+            var sums = gemv ? ArrayPool<float>.Shared.Rent(rows * matrix.Groups) : null;
             try
             {
-                matrix.Gather(x, rows, xs, sums);
                 int c0 = start * ColumnTile, c1 = Math.Min(matrix.OutFeatures, end * ColumnTile);
-                fixed (float* xsp = xs)
+                fixed (float* gathered = xs)
                 fixed (float* sp = sums)
                 {
+                    float* xsp = permuted ? gathered : x;
+                    matrix.Gather(x, rows, xsp, sp);
                     if (!simd)
                     {
                         for (int m = 0; m < rows; m++)
@@ -295,7 +300,7 @@ public sealed unsafe class GptqMatrix : IDisposable
                         return;
                     }
                     int c = c0;
-                    if (rows < GemmMinRows)
+                    if (gemv)
                     {
                         for (int m = 0; m < rows; m++)
                         {
@@ -325,8 +330,10 @@ public sealed unsafe class GptqMatrix : IDisposable
             }
             finally
             {
-                ArrayPool<float>.Shared.Return(xs);
-                ArrayPool<float>.Shared.Return(sums);
+                if (xs is not null)
+                    ArrayPool<float>.Shared.Return(xs);
+                if (sums is not null)
+                    ArrayPool<float>.Shared.Return(sums);
             }
         }
     }
@@ -357,44 +364,91 @@ public sealed unsafe class GptqMatrix : IDisposable
             if (count == 0)
                 continue;
             var mask = Vector512.Create((1u << b) - 1);
-            var acc = Vector512<float>.Zero;
+            // Four accumulators: one FMA chain would wait on its own latency every step.
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             uint* block = _words + _wordRow[g] * n + column;
             float* xg = xs + r0;
-            for (int r = 0; r < count; r += 32, block += (long)b * n, xg += 32)
+            int r = 0;
+            if (b == 4)
             {
-                int rowsHere = Math.Min(32, count - r);
-                if ((32 % b) == 0)
-                {
-                    int perWord = 32 / b;
-                    for (int w = 0, j = 0; j < rowsHere; w++)
+                // The common case, with constant shifts (immediate operands).
+                for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
+                    for (int w = 0; w < 4; w++)
                     {
                         var word = Vector512.Load(block + (long)w * n);
-                        for (int t = 0; t < perWord && j < rowsHere; t++, j++)
+                        float* xw = xg + 8 * w;
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((word & mask).AsInt32()), Vector512.Create(xw[0]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 4) & mask).AsInt32()), Vector512.Create(xw[1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector512.Create(xw[2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 12) & mask).AsInt32()), Vector512.Create(xw[3]), a3);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector512.Create(xw[4]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 20) & mask).AsInt32()), Vector512.Create(xw[5]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 24) & mask).AsInt32()), Vector512.Create(xw[6]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Vector512.ShiftRightLogical(word, 28).AsInt32()), Vector512.Create(xw[7]), a3);
+                    }
+            }
+            else if (b == 8)
+            {
+                for (; r + 32 <= count; r += 32, block += 8L * n, xg += 32)
+                    for (int w = 0; w < 8; w++)
+                    {
+                        var word = Vector512.Load(block + (long)w * n);
+                        float* xw = xg + 4 * w;
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((word & mask).AsInt32()), Vector512.Create(xw[0]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector512.Create(xw[1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector512.Create(xw[2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Vector512.ShiftRightLogical(word, 24).AsInt32()), Vector512.Create(xw[3]), a3);
+                    }
+            }
+            else if (32 % b == 0)
+            {
+                int perWord = 32 / b;
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    for (int w = 0; w < b; w++)
+                    {
+                        var word = Vector512.Load(block + (long)w * n);
+                        float* xw = xg + w * perWord;
+                        for (int t = 0, shift = 0; t < perWord; t += 4, shift += 4 * b)
                         {
-                            var q = Vector512.ShiftRightLogical(word, t * b) & mask;
-                            acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(q.AsInt32()), Vector512.Create(xg[j]), acc);
+                            a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, shift) & mask).AsInt32()), Vector512.Create(xw[t]), a0);
+                            a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, shift + b) & mask).AsInt32()), Vector512.Create(xw[t + 1]), a1);
+                            a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, shift + 2 * b) & mask).AsInt32()), Vector512.Create(xw[t + 2]), a2);
+                            a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, shift + 3 * b) & mask).AsInt32()), Vector512.Create(xw[t + 3]), a3);
                         }
                     }
-                }
-                else
-                {
-                    for (int j = 0; j < rowsHere; j++)
-                    {
-                        int bit = j * b, shift = bit & 31;
-                        uint* p = block + (long)(bit >> 5) * n;
-                        var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
-                        if (shift + b > 32)
-                            q |= Vector512.ShiftLeft(Vector512.Load(p + n), 32 - shift);
-                        q &= mask;
-                        acc = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(q.AsInt32()), Vector512.Create(xg[j]), acc);
-                    }
-                }
             }
+            else
+            {
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    for (int j = 0; j < 32; j += 4)
+                    {
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 1) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 2) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 3) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 3]), a3);
+                    }
+            }
+            // The group's last, partial block.
+            for (int j = 0; j < count - r; j++)
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+            var acc = (a0 + a1) + (a2 + a3);
             var scale = Vector512.Load(_scales + (long)g * n + column);
             var zero = Vector512.Load(_zeros + (long)g * n + column);
             total = Vector512.FusedMultiplyAdd(scale, acc - zero * Vector512.Create(sums[g]), total);
         }
         total.Store(y + column);
+    }
+
+    /// <summary>The codes at bit <paramref name="bit"/> of a block's stream, for the vector's columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<uint> Extract512(uint* block, int n, int bit, int b, Vector512<uint> mask)
+    {
+        int shift = bit & 31;
+        uint* p = block + (long)(bit >> 5) * n;
+        var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
+        if (shift + b > 32)
+            q |= Vector512.ShiftLeft(Vector512.Load(p + n), 32 - shift);
+        return q & mask;
     }
 
     private void Gemv256(float* xs, float* sums, float* y, int column)
@@ -407,44 +461,91 @@ public sealed unsafe class GptqMatrix : IDisposable
             if (count == 0)
                 continue;
             var mask = Vector256.Create((1u << b) - 1);
-            var acc = Vector256<float>.Zero;
+            // Four accumulators: one FMA chain would wait on its own latency every step.
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             uint* block = _words + _wordRow[g] * n + column;
             float* xg = xs + r0;
-            for (int r = 0; r < count; r += 32, block += (long)b * n, xg += 32)
+            int r = 0;
+            if (b == 4)
             {
-                int rowsHere = Math.Min(32, count - r);
-                if ((32 % b) == 0)
-                {
-                    int perWord = 32 / b;
-                    for (int w = 0, j = 0; j < rowsHere; w++)
+                // The common case, with constant shifts (immediate operands).
+                for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
+                    for (int w = 0; w < 4; w++)
                     {
                         var word = Vector256.Load(block + (long)w * n);
-                        for (int t = 0; t < perWord && j < rowsHere; t++, j++)
+                        float* xw = xg + 8 * w;
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((word & mask).AsInt32()), Vector256.Create(xw[0]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 4) & mask).AsInt32()), Vector256.Create(xw[1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector256.Create(xw[2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 12) & mask).AsInt32()), Vector256.Create(xw[3]), a3);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector256.Create(xw[4]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 20) & mask).AsInt32()), Vector256.Create(xw[5]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 24) & mask).AsInt32()), Vector256.Create(xw[6]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.ShiftRightLogical(word, 28).AsInt32()), Vector256.Create(xw[7]), a3);
+                    }
+            }
+            else if (b == 8)
+            {
+                for (; r + 32 <= count; r += 32, block += 8L * n, xg += 32)
+                    for (int w = 0; w < 8; w++)
+                    {
+                        var word = Vector256.Load(block + (long)w * n);
+                        float* xw = xg + 4 * w;
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((word & mask).AsInt32()), Vector256.Create(xw[0]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector256.Create(xw[1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector256.Create(xw[2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.ShiftRightLogical(word, 24).AsInt32()), Vector256.Create(xw[3]), a3);
+                    }
+            }
+            else if (32 % b == 0)
+            {
+                int perWord = 32 / b;
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    for (int w = 0; w < b; w++)
+                    {
+                        var word = Vector256.Load(block + (long)w * n);
+                        float* xw = xg + w * perWord;
+                        for (int t = 0, shift = 0; t < perWord; t += 4, shift += 4 * b)
                         {
-                            var q = Vector256.ShiftRightLogical(word, t * b) & mask;
-                            acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.AsInt32()), Vector256.Create(xg[j]), acc);
+                            a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, shift) & mask).AsInt32()), Vector256.Create(xw[t]), a0);
+                            a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, shift + b) & mask).AsInt32()), Vector256.Create(xw[t + 1]), a1);
+                            a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, shift + 2 * b) & mask).AsInt32()), Vector256.Create(xw[t + 2]), a2);
+                            a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, shift + 3 * b) & mask).AsInt32()), Vector256.Create(xw[t + 3]), a3);
                         }
                     }
-                }
-                else
-                {
-                    for (int j = 0; j < rowsHere; j++)
-                    {
-                        int bit = j * b, shift = bit & 31;
-                        uint* p = block + (long)(bit >> 5) * n;
-                        var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
-                        if (shift + b > 32)
-                            q |= Vector256.ShiftLeft(Vector256.Load(p + n), 32 - shift);
-                        q &= mask;
-                        acc = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(q.AsInt32()), Vector256.Create(xg[j]), acc);
-                    }
-                }
             }
+            else
+            {
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    for (int j = 0; j < 32; j += 4)
+                    {
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 1) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 2) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 3) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 3]), a3);
+                    }
+            }
+            // The group's last, partial block.
+            for (int j = 0; j < count - r; j++)
+                a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+            var acc = (a0 + a1) + (a2 + a3);
             var scale = Vector256.Load(_scales + (long)g * n + column);
             var zero = Vector256.Load(_zeros + (long)g * n + column);
             total = Vector256.FusedMultiplyAdd(scale, acc - zero * Vector256.Create(sums[g]), total);
         }
         total.Store(y + column);
+    }
+
+    /// <summary>The codes at bit <paramref name="bit"/> of a block's stream, for the vector's columns.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector256<uint> Extract256(uint* block, int n, int bit, int b, Vector256<uint> mask)
+    {
+        int shift = bit & 31;
+        uint* p = block + (long)(bit >> 5) * n;
+        var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
+        if (shift + b > 32)
+            q |= Vector256.ShiftLeft(Vector256.Load(p + n), 32 - shift);
+        return q & mask;
     }
 
     /// <summary>16 columns for all activation rows: each 32 x 16 tile is dequantized once into the stack.</summary>
@@ -473,7 +574,30 @@ public sealed unsafe class GptqMatrix : IDisposable
                         q |= Vector512.ShiftLeft(Vector512.Load(p + n), 32 - shift);
                     (scale * (Vector512.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 16);
                 }
-                for (int m = 0; m < rows; m++)
+                int m = 0;
+                for (; m + 4 <= rows; m += 4)
+                {
+                    // Four activation rows share each tile load and give four independent FMA chains.
+                    float* x0 = xs + (long)m * k + r0 + r;
+                    float* y0 = y + (long)m * n + column;
+                    var c0 = Vector512.Load(y0);
+                    var c1 = Vector512.Load(y0 + n);
+                    var c2 = Vector512.Load(y0 + 2L * n);
+                    var c3 = Vector512.Load(y0 + 3L * n);
+                    for (int j = 0; j < rowsHere; j++)
+                    {
+                        var t = Vector512.Load(tile + j * 16);
+                        c0 = Vector512.FusedMultiplyAdd(t, Vector512.Create(x0[j]), c0);
+                        c1 = Vector512.FusedMultiplyAdd(t, Vector512.Create(x0[k + j]), c1);
+                        c2 = Vector512.FusedMultiplyAdd(t, Vector512.Create(x0[2L * k + j]), c2);
+                        c3 = Vector512.FusedMultiplyAdd(t, Vector512.Create(x0[3L * k + j]), c3);
+                    }
+                    c0.Store(y0);
+                    c1.Store(y0 + n);
+                    c2.Store(y0 + 2L * n);
+                    c3.Store(y0 + 3L * n);
+                }
+                for (; m < rows; m++)
                 {
                     float* xr = xs + (long)m * k + r0 + r;
                     float* yr = y + (long)m * n + column;
@@ -511,7 +635,30 @@ public sealed unsafe class GptqMatrix : IDisposable
                         q |= Vector256.ShiftLeft(Vector256.Load(p + n), 32 - shift);
                     (scale * (Vector256.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 8);
                 }
-                for (int m = 0; m < rows; m++)
+                int m = 0;
+                for (; m + 4 <= rows; m += 4)
+                {
+                    // Four activation rows share each tile load and give four independent FMA chains.
+                    float* x0 = xs + (long)m * k + r0 + r;
+                    float* y0 = y + (long)m * n + column;
+                    var c0 = Vector256.Load(y0);
+                    var c1 = Vector256.Load(y0 + n);
+                    var c2 = Vector256.Load(y0 + 2L * n);
+                    var c3 = Vector256.Load(y0 + 3L * n);
+                    for (int j = 0; j < rowsHere; j++)
+                    {
+                        var t = Vector256.Load(tile + j * 8);
+                        c0 = Vector256.FusedMultiplyAdd(t, Vector256.Create(x0[j]), c0);
+                        c1 = Vector256.FusedMultiplyAdd(t, Vector256.Create(x0[k + j]), c1);
+                        c2 = Vector256.FusedMultiplyAdd(t, Vector256.Create(x0[2L * k + j]), c2);
+                        c3 = Vector256.FusedMultiplyAdd(t, Vector256.Create(x0[3L * k + j]), c3);
+                    }
+                    c0.Store(y0);
+                    c1.Store(y0 + n);
+                    c2.Store(y0 + 2L * n);
+                    c3.Store(y0 + 3L * n);
+                }
+                for (; m < rows; m++)
                 {
                     float* xr = xs + (long)m * k + r0 + r;
                     float* yr = y + (long)m * n + column;
