@@ -26,7 +26,7 @@ namespace QuantServe.Kernels.Quantized;
 /// a stack buffer and used for every activation row. Work is split over 64-column tiles.
 /// </para>
 /// </summary>
-public sealed unsafe class GptqMatrix : IDisposable
+public sealed unsafe partial class GptqMatrix : IDisposable
 {
     /// <summary>Columns per unit of parallel work (a multiple of every SIMD width).</summary>
     public const int ColumnTile = 64;
@@ -371,21 +371,34 @@ public sealed unsafe class GptqMatrix : IDisposable
             int r = 0;
             if (b == 4)
             {
-                // The common case, with constant shifts (immediate operands).
+                // The common case. Each nibble is moved into the top mantissa bits of 1.0f, read as the float
+                // 1 + q/16 (a shift and one bit-select instead of shift, mask and convert), so the four sums
+                // collect sum x (1 + q/16), and sum x q = 16 (that - sum x) over the rows they covered.
+                var one = Vector512.Create(0x3F800000u);
+                var mantissa = Vector512.Create(0x00780000u);
                 for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
                     for (int w = 0; w < 4; w++)
                     {
                         var word = Vector512.Load(block + (long)w * n);
                         float* xw = xg + 8 * w;
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((word & mask).AsInt32()), Vector512.Create(xw[0]), a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 4) & mask).AsInt32()), Vector512.Create(xw[1]), a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector512.Create(xw[2]), a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 12) & mask).AsInt32()), Vector512.Create(xw[3]), a3);
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector512.Create(xw[4]), a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 20) & mask).AsInt32()), Vector512.Create(xw[5]), a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 24) & mask).AsInt32()), Vector512.Create(xw[6]), a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Vector512.ShiftRightLogical(word, 28).AsInt32()), Vector512.Create(xw[7]), a3);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 19), one).AsSingle(), Vector512.Create(xw[0]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 15), one).AsSingle(), Vector512.Create(xw[1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 11), one).AsSingle(), Vector512.Create(xw[2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 7), one).AsSingle(), Vector512.Create(xw[3]), a3);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 3), one).AsSingle(), Vector512.Create(xw[4]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(word, 1), one).AsSingle(), Vector512.Create(xw[5]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(word, 5), one).AsSingle(), Vector512.Create(xw[6]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(word, 9), one).AsSingle(), Vector512.Create(xw[7]), a3);
                     }
+                if (r > 0)
+                {
+                    float tail = 0;
+                    for (int j = r; j < count; j++)
+                        tail += xs[r0 + j];
+                    var biased = (a0 + a1) + (a2 + a3);
+                    a0 = Vector512.Create(16f) * (biased - Vector512.Create(sums[g] - tail));
+                    a1 = a2 = a3 = default;
+                }
             }
             else if (b == 8)
             {
@@ -416,6 +429,11 @@ public sealed unsafe class GptqMatrix : IDisposable
                             a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, shift + 3 * b) & mask).AsInt32()), Vector512.Create(xw[t + 3]), a3);
                         }
                     }
+            }
+            else if (b is 3 or 5 or 6)
+            {
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    a0 += b == 3 ? Block3x512(block, n, xg, mask) : b == 5 ? Block5x512(block, n, xg, mask) : Block6x512(block, n, xg, mask);
             }
             else
             {
@@ -468,21 +486,34 @@ public sealed unsafe class GptqMatrix : IDisposable
             int r = 0;
             if (b == 4)
             {
-                // The common case, with constant shifts (immediate operands).
+                // The common case. Each nibble is moved into the top mantissa bits of 1.0f, read as the float
+                // 1 + q/16 (a shift and one bit-select instead of shift, mask and convert), so the four sums
+                // collect sum x (1 + q/16), and sum x q = 16 (that - sum x) over the rows they covered.
+                var one = Vector256.Create(0x3F800000u);
+                var mantissa = Vector256.Create(0x00780000u);
                 for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
                     for (int w = 0; w < 4; w++)
                     {
                         var word = Vector256.Load(block + (long)w * n);
                         float* xw = xg + 8 * w;
-                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((word & mask).AsInt32()), Vector256.Create(xw[0]), a0);
-                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 4) & mask).AsInt32()), Vector256.Create(xw[1]), a1);
-                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector256.Create(xw[2]), a2);
-                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 12) & mask).AsInt32()), Vector256.Create(xw[3]), a3);
-                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 16) & mask).AsInt32()), Vector256.Create(xw[4]), a0);
-                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 20) & mask).AsInt32()), Vector256.Create(xw[5]), a1);
-                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 24) & mask).AsInt32()), Vector256.Create(xw[6]), a2);
-                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.ShiftRightLogical(word, 28).AsInt32()), Vector256.Create(xw[7]), a3);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 19), one).AsSingle(), Vector256.Create(xw[0]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 15), one).AsSingle(), Vector256.Create(xw[1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 11), one).AsSingle(), Vector256.Create(xw[2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 7), one).AsSingle(), Vector256.Create(xw[3]), a3);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 3), one).AsSingle(), Vector256.Create(xw[4]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftRightLogical(word, 1), one).AsSingle(), Vector256.Create(xw[5]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftRightLogical(word, 5), one).AsSingle(), Vector256.Create(xw[6]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftRightLogical(word, 9), one).AsSingle(), Vector256.Create(xw[7]), a3);
                     }
+                if (r > 0)
+                {
+                    float tail = 0;
+                    for (int j = r; j < count; j++)
+                        tail += xs[r0 + j];
+                    var biased = (a0 + a1) + (a2 + a3);
+                    a0 = Vector256.Create(16f) * (biased - Vector256.Create(sums[g] - tail));
+                    a1 = a2 = a3 = default;
+                }
             }
             else if (b == 8)
             {
@@ -513,6 +544,11 @@ public sealed unsafe class GptqMatrix : IDisposable
                             a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, shift + 3 * b) & mask).AsInt32()), Vector256.Create(xw[t + 3]), a3);
                         }
                     }
+            }
+            else if (b is 3 or 5 or 6)
+            {
+                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                    a0 += b == 3 ? Block3x256(block, n, xg, mask) : b == 5 ? Block5x256(block, n, xg, mask) : Block6x256(block, n, xg, mask);
             }
             else
             {
