@@ -17,7 +17,10 @@ namespace QuantServe.Kernels.Quantized;
 /// blocks of 32 rows; a block takes exactly b word-rows of N uint32 (32 x b bits per column), and
 /// within a column the block is a little-endian bit stream: row j of the block sits at bit j*b
 /// (values of 3, 5, 6, 7 bits cross word boundaries). The last block of a group is zero-padded.
-/// Word-row w, column n is <c>Words[w * N + n]</c>, so 16 neighbouring columns are one Vector512 load.
+/// Columns are stored in panels of 16: word-row w of column n is <c>Words[((n / 16) * WordRows + w) * 16 + n % 16]</c>,
+/// so 16 neighbouring columns are one Vector512 load and a panel's word-rows follow each other in memory
+/// (the GEMV walks one panel from top to bottom: a sequential stream, not a 4*N-byte stride per load).
+/// The last panel is zero-padded. Scales and zeros use the same panel order: [(n / 16) * G + g] * 16 + n % 16.
 /// Per group and column: fp32 <c>Scale</c> and <c>Zero</c>; W[n, InputOrder[k]] = Scale * (q - Zero).
 /// </para>
 /// <para>
@@ -31,6 +34,9 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     /// <summary>Columns per unit of parallel work (a multiple of every SIMD width).</summary>
     public const int ColumnTile = 64;
 
+    /// <summary>Columns stored together (one Vector512 of uint32): a panel's word-rows follow each other in memory.</summary>
+    public const int Panel = 16;
+
     /// <summary>Below this many activation rows the fused GEMV is used row by row.</summary>
     private const int GemmMinRows = 4;
 
@@ -42,6 +48,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     private float* _scales;
     private float* _zeros;
     private readonly long _wordRows;
+    private readonly long _wordBytes;
 
     private GptqMatrix(int inFeatures, int outFeatures, int[] rowStart, int[] bits, long[] wordRow, long wordRows, int[]? inputOrder)
     {
@@ -52,11 +59,15 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         _wordRow = wordRow;
         _wordRows = wordRows;
         _inputOrder = inputOrder;
-        _words = (uint*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, wordRows * outFeatures * 4), 64);
-        NativeMemory.Clear(_words, (nuint)Math.Max(1, wordRows * outFeatures * 4));
-        long groupValues = (long)bits.Length * outFeatures;
-        _scales = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, groupValues * 4), 64);
-        _zeros = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(1, groupValues * 4), 64);
+        long panels = (outFeatures + Panel - 1) / Panel;
+        _wordBytes = panels * wordRows * Panel * 4;
+        _words = (uint*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, _wordBytes), 64);
+        NativeMemory.Clear(_words, (nuint)Math.Max(64, _wordBytes));
+        long groupValues = panels * bits.Length * Panel;
+        _scales = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, groupValues * 4), 64);
+        _zeros = (float*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, groupValues * 4), 64);
+        NativeMemory.Clear(_scales, (nuint)Math.Max(64, groupValues * 4));
+        NativeMemory.Clear(_zeros, (nuint)Math.Max(64, groupValues * 4));
     }
 
     public int InFeatures { get; }
@@ -65,6 +76,14 @@ public sealed unsafe partial class GptqMatrix : IDisposable
 
     /// <summary>Bytes one forward reads: packed codes plus the fp32 scales and zeros.</summary>
     public long WeightBytes => _wordRows * OutFeatures * 4 + 8L * Groups * OutFeatures;
+
+    /// <summary>Word of word-row <paramref name="wordRow"/>, column <paramref name="column"/> (panel-major layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long WordIndex(long wordRow, int column) => ((long)(column / Panel) * _wordRows + wordRow) * Panel + column % Panel;
+
+    /// <summary>Scale / zero of group <paramref name="group"/>, column <paramref name="column"/> (panel-major layout).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private long ScaleIndex(int group, int column) => ((long)(column / Panel) * Groups + group) * Panel + column % Panel;
 
     /// <summary>Bit width of group <paramref name="group"/>.</summary>
     public int GroupBits(int group) => _bits[group];
@@ -125,9 +144,13 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         }
 
         var matrix = new GptqMatrix(inFeatures, outFeatures, rowStart, bits, wordRow, words, order);
-        scales.CopyTo(new Span<float>(matrix._scales, scales.Length));
-        zeros.CopyTo(new Span<float>(matrix._zeros, zeros.Length));
         int n = outFeatures;
+        for (int g = 0; g < groups; g++)
+            for (int c = 0; c < n; c++)
+            {
+                matrix._scales[matrix.ScaleIndex(g, c)] = scales[g * n + c];
+                matrix._zeros[matrix.ScaleIndex(g, c)] = zeros[g * n + c];
+            }
         for (int g = 0; g < groups; g++)
         {
             int b = bits[g];
@@ -137,7 +160,6 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 int bit = (r & 31) * b;
                 long w = wordRow[g] + (long)(r >> 5) * b + (bit >> 5);
                 int shift = bit & 31;
-                uint* row0 = matrix._words + w * n;
                 int storedRow = rowStart[g] + r;
                 for (int c = 0; c < n; c++)
                 {
@@ -147,9 +169,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         matrix.Dispose();
                         throw new ArgumentException($"code {q} at stored row {storedRow}, column {c} does not fit in {b} bits");
                     }
-                    row0[c] |= q << shift;
+                    uint* word = matrix._words + matrix.WordIndex(w, c);
+                    word[0] |= q << shift;
                     if (shift + b > 32)
-                        row0[n + c] |= q >> (32 - shift);
+                        word[Panel] |= q >> (32 - shift);
                 }
             }
         }
@@ -175,7 +198,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             throw new ArgumentException($"destination holds {destination.Length} values, need {InFeatures}");
         for (int g = 0; g < Groups; g++)
         {
-            float s = _scales[(long)g * OutFeatures + outFeature], z = _zeros[(long)g * OutFeatures + outFeature];
+            float s = _scales[ScaleIndex(g, outFeature)], z = _zeros[ScaleIndex(g, outFeature)];
             for (int k = _rowStart[g]; k < _rowStart[g + 1]; k++)
                 destination[InputOf(k)] = s * (ReadCode(g, k - _rowStart[g], outFeature) - z);
         }
@@ -243,8 +266,8 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         int bit = (rowInGroup & 31) * b;
         long w = _wordRow[group] + (long)(rowInGroup >> 5) * b + (bit >> 5);
         int shift = bit & 31;
-        uint* p = _words + w * OutFeatures + column;
-        ulong pair = shift + b > 32 ? p[0] | ((ulong)p[OutFeatures] << 32) : p[0];
+        uint* p = _words + WordIndex(w, column);
+        ulong pair = shift + b > 32 ? p[0] | ((ulong)p[Panel] << 32) : p[0];
         return (uint)(pair >> shift) & ((1u << b) - 1);
     }
 
@@ -344,7 +367,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         float total = 0;
         for (int g = 0; g < Groups; g++)
         {
-            float s = _scales[(long)g * OutFeatures + column], z = _zeros[(long)g * OutFeatures + column];
+            float s = _scales[ScaleIndex(g, column)], z = _zeros[ScaleIndex(g, column)];
             float acc = 0;
             int r0 = _rowStart[g], count = _rowStart[g + 1] - r0;
             for (int r = 0; r < count; r++)
@@ -366,7 +389,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             var mask = Vector512.Create((1u << b) - 1);
             // Four accumulators: one FMA chain would wait on its own latency every step.
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            uint* block = _words + _wordRow[g] * n + column;
+            uint* block = _words + WordIndex(_wordRow[g], column);
             float* xg = xs + r0;
             int r = 0;
             if (b == 4)
@@ -376,10 +399,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 // collect sum x (1 + q/16), and sum x q = 16 (that - sum x) over the rows they covered.
                 var one = Vector512.Create(0x3F800000u);
                 var mantissa = Vector512.Create(0x00780000u);
-                for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += 4L * Panel, xg += 32)
                     for (int w = 0; w < 4; w++)
                     {
-                        var word = Vector512.Load(block + (long)w * n);
+                        var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + 8 * w;
                         a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 19), one).AsSingle(), Vector512.Create(xw[0]), a0);
                         a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 15), one).AsSingle(), Vector512.Create(xw[1]), a1);
@@ -402,10 +425,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             }
             else if (b == 8)
             {
-                for (; r + 32 <= count; r += 32, block += 8L * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += 8L * Panel, xg += 32)
                     for (int w = 0; w < 8; w++)
                     {
-                        var word = Vector512.Load(block + (long)w * n);
+                        var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + 4 * w;
                         a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((word & mask).AsInt32()), Vector512.Create(xw[0]), a0);
                         a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector512.Create(xw[1]), a1);
@@ -416,10 +439,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             else if (32 % b == 0)
             {
                 int perWord = 32 / b;
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int w = 0; w < b; w++)
                     {
-                        var word = Vector512.Load(block + (long)w * n);
+                        var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + w * perWord;
                         for (int t = 0, shift = 0; t < perWord; t += 4, shift += 4 * b)
                         {
@@ -432,26 +455,26 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             }
             else if (b is 3 or 5 or 6)
             {
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
-                    a0 += b == 3 ? Block3x512(block, n, xg, mask) : b == 5 ? Block5x512(block, n, xg, mask) : Block6x512(block, n, xg, mask);
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
+                    a0 += b == 3 ? Block3x512(block, Panel, xg, mask) : b == 5 ? Block5x512(block, Panel, xg, mask) : Block6x512(block, Panel, xg, mask);
             }
             else
             {
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int j = 0; j < 32; j += 4)
                     {
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 1) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 2) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, (j + 3) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 3]), a3);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 1) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 2) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 3) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 3]), a3);
                     }
             }
             // The group's last, partial block.
             for (int j = 0; j < count - r; j++)
-                a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, n, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
             var acc = (a0 + a1) + (a2 + a3);
-            var scale = Vector512.Load(_scales + (long)g * n + column);
-            var zero = Vector512.Load(_zeros + (long)g * n + column);
+            var scale = Vector512.Load(_scales + ScaleIndex(g, column));
+            var zero = Vector512.Load(_zeros + ScaleIndex(g, column));
             total = Vector512.FusedMultiplyAdd(scale, acc - zero * Vector512.Create(sums[g]), total);
         }
         total.Store(y + column);
@@ -481,7 +504,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             var mask = Vector256.Create((1u << b) - 1);
             // Four accumulators: one FMA chain would wait on its own latency every step.
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            uint* block = _words + _wordRow[g] * n + column;
+            uint* block = _words + WordIndex(_wordRow[g], column);
             float* xg = xs + r0;
             int r = 0;
             if (b == 4)
@@ -491,10 +514,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 // collect sum x (1 + q/16), and sum x q = 16 (that - sum x) over the rows they covered.
                 var one = Vector256.Create(0x3F800000u);
                 var mantissa = Vector256.Create(0x00780000u);
-                for (; r + 32 <= count; r += 32, block += 4L * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += 4L * Panel, xg += 32)
                     for (int w = 0; w < 4; w++)
                     {
-                        var word = Vector256.Load(block + (long)w * n);
+                        var word = Vector256.Load(block + (long)w * Panel);
                         float* xw = xg + 8 * w;
                         a0 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 19), one).AsSingle(), Vector256.Create(xw[0]), a0);
                         a1 = Vector256.FusedMultiplyAdd(Vector256.ConditionalSelect(mantissa, Vector256.ShiftLeft(word, 15), one).AsSingle(), Vector256.Create(xw[1]), a1);
@@ -517,10 +540,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             }
             else if (b == 8)
             {
-                for (; r + 32 <= count; r += 32, block += 8L * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += 8L * Panel, xg += 32)
                     for (int w = 0; w < 8; w++)
                     {
-                        var word = Vector256.Load(block + (long)w * n);
+                        var word = Vector256.Load(block + (long)w * Panel);
                         float* xw = xg + 4 * w;
                         a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((word & mask).AsInt32()), Vector256.Create(xw[0]), a0);
                         a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, 8) & mask).AsInt32()), Vector256.Create(xw[1]), a1);
@@ -531,10 +554,10 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             else if (32 % b == 0)
             {
                 int perWord = 32 / b;
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int w = 0; w < b; w++)
                     {
-                        var word = Vector256.Load(block + (long)w * n);
+                        var word = Vector256.Load(block + (long)w * Panel);
                         float* xw = xg + w * perWord;
                         for (int t = 0, shift = 0; t < perWord; t += 4, shift += 4 * b)
                         {
@@ -547,26 +570,26 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             }
             else if (b is 3 or 5 or 6)
             {
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
-                    a0 += b == 3 ? Block3x256(block, n, xg, mask) : b == 5 ? Block5x256(block, n, xg, mask) : Block6x256(block, n, xg, mask);
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
+                    a0 += b == 3 ? Block3x256(block, Panel, xg, mask) : b == 5 ? Block5x256(block, Panel, xg, mask) : Block6x256(block, Panel, xg, mask);
             }
             else
             {
-                for (; r + 32 <= count; r += 32, block += (long)b * n, xg += 32)
+                for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int j = 0; j < 32; j += 4)
                     {
-                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
-                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 1) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 1]), a1);
-                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 2) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 2]), a2);
-                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, (j + 3) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 3]), a3);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 1) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 2) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 3) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 3]), a3);
                     }
             }
             // The group's last, partial block.
             for (int j = 0; j < count - r; j++)
-                a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, n, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
             var acc = (a0 + a1) + (a2 + a3);
-            var scale = Vector256.Load(_scales + (long)g * n + column);
-            var zero = Vector256.Load(_zeros + (long)g * n + column);
+            var scale = Vector256.Load(_scales + ScaleIndex(g, column));
+            var zero = Vector256.Load(_zeros + ScaleIndex(g, column));
             total = Vector256.FusedMultiplyAdd(scale, acc - zero * Vector256.Create(sums[g]), total);
         }
         total.Store(y + column);
@@ -595,19 +618,19 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         {
             int b = _bits[g], r0 = _rowStart[g], count = _rowStart[g + 1] - r0;
             var mask = Vector512.Create((1u << b) - 1);
-            var scale = Vector512.Load(_scales + (long)g * n + column);
-            var zero = Vector512.Load(_zeros + (long)g * n + column);
-            uint* block = _words + _wordRow[g] * n + column;
-            for (int r = 0; r < count; r += 32, block += (long)b * n)
+            var scale = Vector512.Load(_scales + ScaleIndex(g, column));
+            var zero = Vector512.Load(_zeros + ScaleIndex(g, column));
+            uint* block = _words + WordIndex(_wordRow[g], column);
+            for (int r = 0; r < count; r += 32, block += (long)b * Panel)
             {
                 int rowsHere = Math.Min(32, count - r);
                 for (int j = 0; j < rowsHere; j++)
                 {
                     int bit = j * b, shift = bit & 31;
-                    uint* p = block + (long)(bit >> 5) * n;
+                    uint* p = block + (long)(bit >> 5) * Panel;
                     var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
                     if (shift + b > 32)
-                        q |= Vector512.ShiftLeft(Vector512.Load(p + n), 32 - shift);
+                        q |= Vector512.ShiftLeft(Vector512.Load(p + Panel), 32 - shift);
                     (scale * (Vector512.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 16);
                 }
                 int m = 0;
@@ -656,19 +679,19 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         {
             int b = _bits[g], r0 = _rowStart[g], count = _rowStart[g + 1] - r0;
             var mask = Vector256.Create((1u << b) - 1);
-            var scale = Vector256.Load(_scales + (long)g * n + column);
-            var zero = Vector256.Load(_zeros + (long)g * n + column);
-            uint* block = _words + _wordRow[g] * n + column;
-            for (int r = 0; r < count; r += 32, block += (long)b * n)
+            var scale = Vector256.Load(_scales + ScaleIndex(g, column));
+            var zero = Vector256.Load(_zeros + ScaleIndex(g, column));
+            uint* block = _words + WordIndex(_wordRow[g], column);
+            for (int r = 0; r < count; r += 32, block += (long)b * Panel)
             {
                 int rowsHere = Math.Min(32, count - r);
                 for (int j = 0; j < rowsHere; j++)
                 {
                     int bit = j * b, shift = bit & 31;
-                    uint* p = block + (long)(bit >> 5) * n;
+                    uint* p = block + (long)(bit >> 5) * Panel;
                     var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
                     if (shift + b > 32)
-                        q |= Vector256.ShiftLeft(Vector256.Load(p + n), 32 - shift);
+                        q |= Vector256.ShiftLeft(Vector256.Load(p + Panel), 32 - shift);
                     (scale * (Vector256.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 8);
                 }
                 int m = 0;
