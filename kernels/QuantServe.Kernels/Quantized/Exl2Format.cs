@@ -86,6 +86,13 @@ public static unsafe class Exl2Format
             }
         }
 
+        // exllamav2 packs each group from its own first word-row; when those are where ours would be, take the words as they are.
+        bool aligned = true;
+        for (int g = 0, expectedStart = 0; g < groups; expectedStart += groupRows[g] * bits[g] / 32, g++)
+            aligned &= groupRows[g] % 32 == 0 && firstWord[g] == expectedStart;
+        if (aligned && SumWords(groupRows, bits) == wordRows)
+            return GptqMatrix.CreateFromStreams(k, n, groupRows, bits, scales, zeros, order, qWeight);
+
         var groupOfRow = new int[k];
         var rowInGroup = new int[k];
         for (int g = 0, r0 = 0; g < groups; r0 += groupRows[g], g++)
@@ -101,6 +108,14 @@ public static unsafe class Exl2Format
         fixed (int* fp = firstWord)
         fixed (int* bp = bits)
             return GptqMatrix.Create(k, n, groupRows, bits, scales, zeros, order, new Codes(qp, n, gp, rp, fp, bp));
+    }
+
+    private static long SumWords(int[] groupRows, int[] bits)
+    {
+        long words = 0;
+        for (int g = 0; g < bits.Length; g++)
+            words += (long)groupRows[g] * bits[g] / 32;
+        return words;
     }
 
     private readonly struct Codes(int* qWeight, int columns, int* groupOfRow, int* rowInGroup, int* firstWord, int* bits) : IGptqCodes

@@ -89,6 +89,14 @@ public static unsafe class GptqFormat
 
         var bitsOfGroup = new int[groups];
         Array.Fill(bitsOfGroup, bits);
+        bool sequential = true;
+        for (int i = 0; i < k && sequential; i++)
+            sequential = order[i] == i;
+        bool aligned = true;
+        foreach (int rows in groupRows)
+            aligned &= rows % 32 == 0;
+        if (sequential && aligned)
+            return GptqMatrix.CreateFromStreams(k, n, groupRows, bitsOfGroup, scaleValues, zeroValues, [], qweight);
         fixed (int* qp = qweight)
         fixed (int* op = order)
             return GptqMatrix.Create(k, n, groupRows, bitsOfGroup, scaleValues, zeroValues, order, new Codes(qp, op, n, bits));

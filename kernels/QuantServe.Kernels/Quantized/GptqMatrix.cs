@@ -97,6 +97,11 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     public static GptqMatrix Create<TCodes>(
         int inFeatures, int outFeatures, ReadOnlySpan<int> groupRows, ReadOnlySpan<int> groupBits,
         ReadOnlySpan<float> scales, ReadOnlySpan<float> zeros, ReadOnlySpan<int> inputOrder, TCodes codes)
+        where TCodes : IGptqCodes => Create(inFeatures, outFeatures, groupRows, groupBits, scales, zeros, inputOrder, codes, packCodes: true);
+
+    private static GptqMatrix Create<TCodes>(
+        int inFeatures, int outFeatures, ReadOnlySpan<int> groupRows, ReadOnlySpan<int> groupBits,
+        ReadOnlySpan<float> scales, ReadOnlySpan<float> zeros, ReadOnlySpan<int> inputOrder, TCodes codes, bool packCodes)
         where TCodes : IGptqCodes
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inFeatures);
@@ -151,7 +156,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 matrix._scales[matrix.ScaleIndex(g, c)] = scales[g * n + c];
                 matrix._zeros[matrix.ScaleIndex(g, c)] = zeros[g * n + c];
             }
-        for (int g = 0; g < groups; g++)
+        for (int g = 0; g < groups && packCodes; g++)
         {
             int b = bits[g];
             uint mask = (1u << b) - 1;
@@ -177,6 +182,43 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             }
         }
         return matrix;
+    }
+
+    /// <summary>
+    /// The fast path of <see cref="Create{TCodes}"/> for checkpoints whose packing already is ours column by column
+    /// (gptq without act-order and exl2, when every group holds a multiple of 32 rows): <paramref name="words"/>
+    /// is [word-rows x N] row-major, group g's bit stream starting at word-row sum over h &lt; g of rows_h * bits_h / 32.
+    /// Only the panel transpose is left to do.
+    /// </summary>
+    public static GptqMatrix CreateFromStreams(
+        int inFeatures, int outFeatures, ReadOnlySpan<int> groupRows, ReadOnlySpan<int> groupBits,
+        ReadOnlySpan<float> scales, ReadOnlySpan<float> zeros, ReadOnlySpan<int> inputOrder, ReadOnlySpan<int> words)
+    {
+        for (int g = 0; g < groupRows.Length; g++)
+            if (groupRows[g] % 32 != 0)
+                throw new ArgumentException($"group {g} has {groupRows[g]} rows; streams can be taken over only for multiples of 32");
+        var matrix = Create(inFeatures, outFeatures, groupRows, groupBits, scales, zeros, inputOrder, default(NoCodes), packCodes: false);
+        int n = outFeatures;
+        if (words.Length != matrix._wordRows * n)
+        {
+            matrix.Dispose();
+            throw new ArgumentException($"streams hold {words.Length} words, expected [{matrix._wordRows}, {n}]");
+        }
+        fixed (int* source = words)
+        {
+            for (long w = 0; w < matrix._wordRows; w++)
+            {
+                uint* row = (uint*)source + w * n;
+                for (int c = 0; c < n; c++)
+                    matrix._words[matrix.WordIndex(w, c)] = row[c];
+            }
+        }
+        return matrix;
+    }
+
+    private readonly struct NoCodes : IGptqCodes
+    {
+        public uint Code(int storedRow, int column) => 0;
     }
 
     /// <summary>The input feature stored row <paramref name="storedRow"/> reads.</summary>

@@ -91,6 +91,16 @@ public class Exl2FormatTests
     }
 
     [Fact]
+    public void GroupsOfSixteenTwoBitRows_AreRepackedCodeByCode()
+    {
+        // 48 two-bit rows end mid-block: the word-for-word fast path does not apply, the general repack must.
+        var p = Pack(112, 24, [2, 4, 3], [48, 32, 32], 5);
+        using var m = Exl2Format.Create(112, 24, p.QWeight, p.QScale, p.QScaleMax, p.QGroups, p.QInvperm);
+        QuantizedMatrixChecks.DequantizedEquals(m, p.Expected);
+        QuantizedMatrixChecks.ProductsAgree(m, p.Expected, 1, 5);
+    }
+
+    [Fact]
     public void BrokenInversePermutation_IsRejectedNamingTheTensor()
     {
         var p = Pack(64, 8, [4], [64], 2);
