@@ -118,8 +118,10 @@ public static class FloatConversions
             for (; i <= n - 32; i += 32)
             {
                 Vector512<ushort> v = Vector512.LoadUnsafe(ref s, (nuint)i);
-                HalfBits.ToSingle(Vector512.WidenLower(v)).StoreUnsafe(ref d, (nuint)i);
-                HalfBits.ToSingle(Vector512.WidenUpper(v)).StoreUnsafe(ref d, (nuint)(i + 16));
+                bool special = HalfBits.AnyInfinityOrNaN(v);
+                Vector512<uint> lo = Vector512.WidenLower(v), hi = Vector512.WidenUpper(v);
+                (special ? HalfBits.ToSingle(lo) : HalfBits.FiniteToSingle(lo)).StoreUnsafe(ref d, (nuint)i);
+                (special ? HalfBits.ToSingle(hi) : HalfBits.FiniteToSingle(hi)).StoreUnsafe(ref d, (nuint)(i + 16));
             }
         }
         else if (Vector256.IsHardwareAccelerated)
@@ -127,8 +129,10 @@ public static class FloatConversions
             for (; i <= n - 16; i += 16)
             {
                 Vector256<ushort> v = Vector256.LoadUnsafe(ref s, (nuint)i);
-                HalfBits.ToSingle(Vector256.WidenLower(v)).StoreUnsafe(ref d, (nuint)i);
-                HalfBits.ToSingle(Vector256.WidenUpper(v)).StoreUnsafe(ref d, (nuint)(i + 8));
+                bool special = HalfBits.AnyInfinityOrNaN(v);
+                Vector256<uint> lo = Vector256.WidenLower(v), hi = Vector256.WidenUpper(v);
+                (special ? HalfBits.ToSingle(lo) : HalfBits.FiniteToSingle(lo)).StoreUnsafe(ref d, (nuint)i);
+                (special ? HalfBits.ToSingle(hi) : HalfBits.FiniteToSingle(hi)).StoreUnsafe(ref d, (nuint)(i + 8));
             }
         }
 

@@ -41,6 +41,44 @@ internal static class HalfBits
         return (bits | ((h & Vector256.Create(0x8000u)) << 16)).AsSingle();
     }
 
+    /// <summary>True when some half in v is an infinity or NaN (exponent all ones).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyInfinityOrNaN(Vector512<ushort> v)
+        => Vector512.EqualsAny(v & Vector512.Create((ushort)HalfExponent), Vector512.Create((ushort)HalfExponent));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool AnyInfinityOrNaN(Vector256<ushort> v)
+        => Vector256.EqualsAny(v & Vector256.Create((ushort)HalfExponent), Vector256.Create((ushort)HalfExponent));
+
+    /// <summary>
+    /// The same result as ToSingle for finite halves only, in half the operations: the hot path of
+    /// fp16 GEMV, which is otherwise bound by this conversion rather than by memory.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FiniteToSingle(Vector512<uint> h)
+    {
+        Vector512<float> magnitude = ((h << 13) & Vector512.Create(0x0FFFE000u)).AsSingle() * Vector512.Create(RebiasFactorBits).AsSingle();
+        return Vector512.ConditionalSelect(Vector512.Create(0x80000000u), h << 16, magnitude.AsUInt32()).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> FiniteToSingle(Vector256<uint> h)
+    {
+        Vector256<float> magnitude = ((h << 13) & Vector256.Create(0x0FFFE000u)).AsSingle() * Vector256.Create(RebiasFactorBits).AsSingle();
+        return Vector256.ConditionalSelect(Vector256.Create(0x80000000u), h << 16, magnitude.AsUInt32()).AsSingle();
+    }
+
+    /// <summary>
+    /// FiniteToSingle for a half held in the high 16 bits of each lane (the low 16 bits are ignored),
+    /// which is where an odd element of a pair already sits: no widening needed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FiniteHighHalfToSingle(Vector512<uint> t)
+    {
+        Vector512<float> magnitude = ((t & Vector512.Create(0x7FFF0000u)) >> 3).AsSingle() * Vector512.Create(RebiasFactorBits).AsSingle();
+        return Vector512.ConditionalSelect(Vector512.Create(0x80000000u), t, magnitude.AsUInt32()).AsSingle();
+    }
+
     // Round to nearest even (F. Giesen's float_to_half_fast3_rtne, branch-free): overflow goes to
     // infinity, NaN keeps its sign and upper 10 payload bits with the quiet bit set.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

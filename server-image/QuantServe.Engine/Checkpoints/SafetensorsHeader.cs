@@ -206,10 +206,14 @@ public sealed class SafetensorsHeader
         CheckWithinFile(ranges, fileName, headerBytes, dataBytes);
         CheckCoverage(ranges, fileName, dataBytes);
         return new SafetensorsHeader(
-            fileName, headerBytes, dataBytes, tensors, metadata ?? new Dictionary<string, string>(StringComparer.Ordinal));
+            fileName,
+            headerBytes,
+            dataBytes,
+            tensors.AsReadOnly(),
+            metadata ?? new Dictionary<string, string>(StringComparer.Ordinal).AsReadOnly());
     }
 
-    private static Dictionary<string, string> ReadMetadata(JsonElement value, string fileName)
+    private static IReadOnlyDictionary<string, string> ReadMetadata(JsonElement value, string fileName)
     {
         if (value.ValueKind != JsonValueKind.Object)
         {
@@ -233,7 +237,7 @@ public sealed class SafetensorsHeader
             }
         }
 
-        return metadata;
+        return metadata.AsReadOnly();
     }
 
     private static DataRange ReadTensor(string name, JsonElement value, string fileName, long headerBytes, long dataBytes)

@@ -9,10 +9,11 @@ namespace QuantServe.Engine.Checkpoints;
 /// Writes safetensors files and sharded checkpoints that the safetensors library and
 /// <see cref="SafetensorsCheckpoint"/> read.
 /// <para>
-/// Layout: tensors are stored in the order the safetensors library uses, largest element size first,
-/// then by ordinal name, so that each tensor starts at a multiple of its element size. The header is
-/// compact JSON, <c>__metadata__</c> first, then the tensors in data order, padded with spaces to a
-/// multiple of 8 bytes so that the data buffer starts 8-byte aligned.
+/// Layout, the same as the safetensors library's <c>serialize</c>: tensors sorted by descending dtype
+/// (its enum order, which is increasing alignment: BOOL, U8, I8, F8_E4M3, I16, F16, BF16, I32, F32,
+/// F64, I64), then by ordinal name, so each tensor starts at a multiple of its element size. The
+/// header is compact JSON, <c>__metadata__</c> first (keys sorted), then the tensors in data order,
+/// padded with spaces to a multiple of 8 bytes so that the data buffer starts 8-byte aligned.
 /// </para>
 /// <para>
 /// Every file is written to <c>path + ".tmp"</c>, flushed to disk, then renamed over
@@ -38,8 +39,9 @@ public static partial class SafetensorsWriter
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(tensors);
         List<TensorData> list = Validate(tensors);
+        ValidateMetadata(metadata);
         List<TensorData> ordered = list
-            .OrderByDescending(tensor => SafetensorsDTypes.SizeOf(tensor.DType))
+            .OrderByDescending(tensor => AlignmentRank(tensor.DType))
             .ThenBy(tensor => tensor.Name, StringComparer.Ordinal)
             .ToList();
         byte[] header = BuildHeader(ordered, metadata);
@@ -74,6 +76,7 @@ public static partial class SafetensorsWriter
         ArgumentNullException.ThrowIfNull(tensors);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxShardBytes);
         List<TensorData> list = Validate(tensors);
+        ValidateMetadata(metadata);
         string fullPath = Path.GetFullPath(directory);
         Directory.CreateDirectory(fullPath);
 
@@ -128,6 +131,23 @@ public static partial class SafetensorsWriter
         }
     }
 
+    /// <summary>The position of the dtype in the safetensors library's Dtype enum, which orders the data.</summary>
+    private static int AlignmentRank(SafetensorsDType dtype) => dtype switch
+    {
+        SafetensorsDType.BOOL => 0,
+        SafetensorsDType.U8 => 1,
+        SafetensorsDType.I8 => 2,
+        SafetensorsDType.F8_E4M3 => 3,
+        SafetensorsDType.I16 => 4,
+        SafetensorsDType.F16 => 5,
+        SafetensorsDType.BF16 => 6,
+        SafetensorsDType.I32 => 7,
+        SafetensorsDType.F32 => 8,
+        SafetensorsDType.F64 => 9,
+        SafetensorsDType.I64 => 10,
+        _ => throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "not a SafetensorsDType value"),
+    };
+
     private static List<TensorData> Validate(IEnumerable<TensorData> tensors)
     {
         var list = new List<TensorData>();
@@ -180,6 +200,17 @@ public static partial class SafetensorsWriter
         }
 
         return list;
+    }
+
+    private static void ValidateMetadata(IReadOnlyDictionary<string, string>? metadata)
+    {
+        foreach (KeyValuePair<string, string> entry in metadata ?? new Dictionary<string, string>())
+        {
+            if (entry.Value is null)
+            {
+                throw new ArgumentException($"metadata entry '{entry.Key}' is null; safetensors metadata values are strings", nameof(metadata));
+            }
+        }
     }
 
     private static byte[] BuildHeader(List<TensorData> ordered, IReadOnlyDictionary<string, string>? metadata)

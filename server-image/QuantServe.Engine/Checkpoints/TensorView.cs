@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using System.Runtime.InteropServices;
 
 namespace QuantServe.Engine.Checkpoints;
 
@@ -71,7 +71,8 @@ public readonly unsafe struct TensorView
                 $"{typeof(T).Name} ({sizeof(T)} bytes); use a {size}-byte type or ToFloat32().");
         }
 
-        return new ReadOnlySpan<T>(Pointer, CheckedSpanLength(ElementCount, "elements"));
+        // Lengths come from ByteLength, which the file validated, never from the (mutable) Shape array.
+        return new ReadOnlySpan<T>(Pointer, CheckedSpanLength(Info.ByteLength / size, "elements"));
     }
 
     /// <summary>
@@ -80,85 +81,44 @@ public readonly unsafe struct TensorView
     /// </summary>
     public float[] ToFloat32()
     {
-        int count = CheckedSpanLength(ElementCount, "elements");
+        int count = CheckedSpanLength(Info.ByteLength / SafetensorsDTypes.SizeOf(DType), "elements");
         var result = new float[count];
         ReadOnlySpan<byte> bytes = new(Pointer, CheckedSpanLength(Info.ByteLength, "bytes"));
         switch (DType)
         {
             case SafetensorsDType.F64:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = (float)BinaryPrimitives.ReadDoubleLittleEndian(bytes[(i * 8)..]);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, double>(bytes), result, static value => (float)value);
                 break;
             case SafetensorsDType.F32:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BinaryPrimitives.ReadSingleLittleEndian(bytes[(i * 4)..]);
-                }
-
+                MemoryMarshal.Cast<byte, float>(bytes).CopyTo(result);
                 break;
             case SafetensorsDType.F16:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(bytes[(i * 2)..]);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, Half>(bytes), result, static value => (float)value);
                 break;
             case SafetensorsDType.BF16:
                 // bfloat16 is the upper half of a float32.
-                for (int i = 0; i < count; i++)
-                {
-                    uint bits = (uint)BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]) << 16;
-                    result[i] = BitConverter.UInt32BitsToSingle(bits);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, ushort>(bytes), result, static bits => BitConverter.UInt32BitsToSingle((uint)bits << 16));
                 break;
             case SafetensorsDType.F8_E4M3:
                 Float8E4M3.ToSingle(bytes, result);
                 break;
             case SafetensorsDType.I64:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BinaryPrimitives.ReadInt64LittleEndian(bytes[(i * 8)..]);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, long>(bytes), result, static value => value);
                 break;
             case SafetensorsDType.I32:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BinaryPrimitives.ReadInt32LittleEndian(bytes[(i * 4)..]);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, int>(bytes), result, static value => value);
                 break;
             case SafetensorsDType.I16:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = BinaryPrimitives.ReadInt16LittleEndian(bytes[(i * 2)..]);
-                }
-
+                Widen(MemoryMarshal.Cast<byte, short>(bytes), result, static value => value);
                 break;
             case SafetensorsDType.I8:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = (sbyte)bytes[i];
-                }
-
+                Widen(MemoryMarshal.Cast<byte, sbyte>(bytes), result, static value => value);
                 break;
             case SafetensorsDType.U8:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = bytes[i];
-                }
-
+                Widen(bytes, result, static value => value);
                 break;
             case SafetensorsDType.BOOL:
-                for (int i = 0; i < count; i++)
-                {
-                    result[i] = bytes[i] != 0 ? 1f : 0f;
-                }
-
+                Widen(bytes, result, static value => value != 0 ? 1f : 0f);
                 break;
             default:
                 throw new InvalidOperationException($"dtype {DType} has no float32 conversion");
@@ -168,6 +128,14 @@ public readonly unsafe struct TensorView
     }
 
     public override string ToString() => $"{Info} in {FilePath}";
+
+    private static void Widen<T>(ReadOnlySpan<T> source, Span<float> destination, Func<T, float> convert)
+    {
+        for (int i = 0; i < source.Length; i++)
+        {
+            destination[i] = convert(source[i]);
+        }
+    }
 
     private int CheckedSpanLength(long length, string unit)
     {

@@ -221,6 +221,14 @@ public class SafetensorsHeaderTests
     }
 
     [Fact]
+    public void DeeplyNestedJson_IsRejectedAsInvalidJson()
+    {
+        string json = "{\"x\":" + new string('[', 10_000) + new string(']', 10_000) + "}";
+
+        ParseFails(HandBuiltSafetensors.Build(json, 0)).Message.Should().Contain(File).And.Contain("not valid JSON");
+    }
+
+    [Fact]
     public void InvalidUtf8InTheHeader_IsReported()
     {
         byte[] bytes = HandBuiltSafetensors.Build("""{"x":{"dtype":"U8","shape":[1],"data_offsets":[0,1]}}""", 1);

@@ -103,6 +103,26 @@ public class SafetensorsWriterTests : IDisposable
     }
 
     [Fact]
+    public void Write_OrdersDataLikeTheSafetensorsLibrary_ByDescendingDTypeThenName()
+    {
+        var tensors = new List<TensorData>();
+        foreach (SafetensorsDType dtype in Enum.GetValues<SafetensorsDType>())
+        {
+            tensors.Add(RandomTensor($"b.{SafetensorsDTypes.Name(dtype)}", dtype, [3], seed: 1));
+            tensors.Add(RandomTensor($"a.{SafetensorsDTypes.Name(dtype)}", dtype, [1], seed: 2));
+        }
+
+        string path = _directory.File("order.safetensors");
+        SafetensorsWriter.Write(path, tensors);
+
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        string[] dataOrder = file.Tensors.Values.OrderBy(t => t.DataOffset).Select(t => t.Name).ToArray();
+        string[] expectedDTypes = ["I64", "F64", "F32", "I32", "BF16", "F16", "I16", "F8_E4M3", "I8", "U8", "BOOL"];
+        dataOrder.Should().Equal(expectedDTypes.SelectMany(dtype => new[] { $"a.{dtype}", $"b.{dtype}" }));
+        file.Tensors.Keys.Should().Equal(dataOrder, "the header lists tensors in data order");
+    }
+
+    [Fact]
     public void Write_PadsTheHeaderWithSpacesToAMultipleOfEight()
     {
         for (int nameLength = 1; nameLength <= 8; nameLength++)
@@ -190,6 +210,29 @@ public class SafetensorsWriterTests : IDisposable
         ((Action)(() => SafetensorsWriter.Write(path, [one with { Shape = [-1] }]))).Should().Throw<ArgumentException>().WithMessage("*negative*");
         ((Action)(() => SafetensorsWriter.Write(path, [one with { Name = "__metadata__" }]))).Should().Throw<ArgumentException>().WithMessage("*reserved*");
         _directory.FileNames().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Write_RejectsNullMetadataValues()
+    {
+        var metadata = new Dictionary<string, string> { ["format"] = null! };
+
+        Action write = () => SafetensorsWriter.Write(_directory.File("m.safetensors"), [], metadata);
+
+        write.Should().Throw<ArgumentException>().WithMessage("*'format'*null*");
+        _directory.FileNames().Should().BeEmpty();
+    }
+
+    [Fact]
+    public void Write_CreatesMissingParentDirectoriesAndAcceptsNoTensors()
+    {
+        string path = Path.Combine(_directory.Path, "a", "b", "empty.safetensors");
+
+        SafetensorsWriter.Write(path, []);
+
+        File.ReadAllBytes(path).Should().Equal(HandBuiltSafetensors.Build("{}", [], padTo: 8));
+        using SafetensorsFile file = SafetensorsFile.Open(path);
+        file.Tensors.Should().BeEmpty();
     }
 
     [Fact]

@@ -12,7 +12,7 @@ public class WarperTests
     private static float[] TopK(float[] logits, int k)
     {
         var copy = (float[])logits.Clone();
-        TopKWarper.Apply(copy, k, new int[TopKWarper.HistogramLength]);
+        TopKWarper.Apply(copy, k, new int[TopKWarper.HistogramLength], new uint[copy.Length]);
         return copy;
     }
 
@@ -38,6 +38,21 @@ public class WarperTests
         TemperatureWarper.Apply(logits, 0.5f);
 
         logits.Should().Equal(2f, 4f, -6f, NegInf);
+    }
+
+    [Fact]
+    public void Temperature_MatchesScalarDivisionAtEveryLength()
+    {
+        var random = new Random(3);
+        for (var length = 0; length <= 67; length++)
+        {
+            var logits = Enumerable.Range(0, length).Select(_ => (float)(random.NextDouble() * 20 - 10)).ToArray();
+            var expected = logits.Select(l => l / 0.3f).ToArray();
+
+            TemperatureWarper.Apply(logits, 0.3f);
+
+            logits.Should().Equal(expected);
+        }
     }
 
     [Theory]
@@ -97,8 +112,22 @@ public class WarperTests
             var descending = values.OrderByDescending(v => v).ToArray();
             for (var k = 1; k <= values.Length; k++)
             {
-                TopKWarper.KthLargest(values, k, histogram).Should().Be(descending[k - 1]);
+                TopKWarper.KthLargest(values, k, histogram, new uint[values.Length]).Should().Be(descending[k - 1]);
             }
+        }
+    }
+
+    [Fact]
+    public void KthLargest_MatchesSortingWhenValuesShareTheirTopBits()
+    {
+        var random = new Random(7);
+        var histogram = new int[TopKWarper.HistogramLength];
+        var values = Enumerable.Range(0, 3000).Select(_ => 1f + (float)random.NextDouble() * 1e-3f).ToArray();
+        var descending = values.OrderByDescending(v => v).ToArray();
+
+        foreach (var k in new[] { 1, 2, 17, 500, 1499, 2999, 3000 })
+        {
+            TopKWarper.KthLargest(values, k, histogram, new uint[values.Length]).Should().Be(descending[k - 1]);
         }
     }
 

@@ -11,15 +11,55 @@ internal static class LogitsSoftmax
     public static float Max(ReadOnlySpan<float> logits)
     {
         var max = float.NegativeInfinity;
-        foreach (var logit in logits)
+        var i = 0;
+        if (Vector.IsHardwareAccelerated && logits.Length >= Vector<float>.Count)
         {
-            if (logit > max)
+            var maxes = new Vector<float>(float.NegativeInfinity);
+            for (; i <= logits.Length - Vector<float>.Count; i += Vector<float>.Count)
             {
-                max = logit;
+                maxes = Vector.Max(maxes, new Vector<float>(logits[i..]));
+            }
+
+            for (var lane = 0; lane < Vector<float>.Count; lane++)
+            {
+                max = Math.Max(max, maxes[lane]);
             }
         }
 
+        for (; i < logits.Length; i++)
+        {
+            max = Math.Max(max, logits[i]);
+        }
+
         return max;
+    }
+
+    /// <summary>True when a logit is NaN or +infinity, the values no softmax can take.</summary>
+    public static bool ContainsNaNOrPositiveInfinity(ReadOnlySpan<float> logits)
+    {
+        var i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            var positiveInfinity = new Vector<float>(float.PositiveInfinity);
+            for (; i <= logits.Length - Vector<float>.Count; i += Vector<float>.Count)
+            {
+                var values = new Vector<float>(logits[i..]);
+                if (!Vector.EqualsAll(values, values) || Vector.EqualsAny(values, positiveInfinity))
+                {
+                    return true;
+                }
+            }
+        }
+
+        for (; i < logits.Length; i++)
+        {
+            if (float.IsNaN(logits[i]) || logits[i] == float.PositiveInfinity)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     /// <summary>

@@ -9,15 +9,13 @@ internal static class OrderedFloatKey
 {
     public static uint ToOrderedBits(float value)
     {
+        // Negative floats: flip every bit (larger magnitude sorts lower); positive: set the sign bit.
         var bits = BitConverter.SingleToUInt32Bits(value + 0.0f); // -0 + 0 == +0
-        return (bits & 0x8000_0000u) != 0 ? ~bits : bits | 0x8000_0000u;
+        return bits ^ ((uint)((int)bits >> 31) | 0x8000_0000u);
     }
 
-    public static float FromOrderedBits(uint ordered)
-    {
-        var bits = (ordered & 0x8000_0000u) != 0 ? ordered & 0x7FFF_FFFFu : ~ordered;
-        return BitConverter.UInt32BitsToSingle(bits);
-    }
+    public static float FromOrderedBits(uint ordered) =>
+        BitConverter.UInt32BitsToSingle(ordered ^ ((uint)(~(int)ordered >> 31) | 0x8000_0000u));
 
     /// <summary>Ascending by value, then by index: the order of torch's stable ascending sort.</summary>
     public static ulong Ascending(float value, int index) =>

@@ -18,6 +18,7 @@ public sealed class Sampler
     private readonly TokenOccurrences? _occurrences;
     private readonly ulong[]? _sortKeys;
     private readonly int[]? _histogram;
+    private readonly uint[]? _topKCandidates;
 
     public Sampler(SamplingParameters parameters, int vocabSize)
     {
@@ -50,6 +51,7 @@ public sealed class Sampler
         if (parameters.HasTopK)
         {
             _histogram = new int[TopKWarper.HistogramLength];
+            _topKCandidates = new uint[vocabSize];
         }
     }
 
@@ -103,7 +105,7 @@ public sealed class Sampler
 
         if (p.HasTopK)
         {
-            TopKWarper.Apply(logits, p.TopK!.Value, _histogram);
+            TopKWarper.Apply(logits, p.TopK!.Value, _histogram, _topKCandidates);
         }
 
         if (p.HasTopP)
@@ -118,28 +120,27 @@ public sealed class Sampler
 
         var max = LogitsSoftmax.Max(logits);
         var sum = LogitsSoftmax.ExpShifted(logits, max, _weights);
-        var id = IsSampling ? Draw(sum) : ArgMax(logits);
+        var id = IsSampling ? Draw(sum) : ArgMax(logits, max);
         var logprob = ((double)logits[id] - max) - Math.Log(sum);
         return new SampledToken(id, (float)logprob);
     }
 
     private static void CheckLogits(ReadOnlySpan<float> logits)
     {
-        var anyFinite = false;
-        for (var i = 0; i < logits.Length; i++)
+        if (LogitsSoftmax.ContainsNaNOrPositiveInfinity(logits))
         {
-            var logit = logits[i];
-            if (float.IsNaN(logit) || logit == float.PositiveInfinity)
+            for (var i = 0; i < logits.Length; i++)
             {
-                throw new ArgumentException(
-                    $"Logit {i} is {logit}; the model must produce finite logits (or -infinity for banned tokens).",
-                    nameof(logits));
+                if (float.IsNaN(logits[i]) || logits[i] == float.PositiveInfinity)
+                {
+                    throw new ArgumentException(
+                        $"Logit {i} is {logits[i]}; the model must produce finite logits (or -infinity for banned tokens).",
+                        nameof(logits));
+                }
             }
-
-            anyFinite |= logit != float.NegativeInfinity;
         }
 
-        if (!anyFinite)
+        if (LogitsSoftmax.Max(logits) == float.NegativeInfinity)
         {
             throw new ArgumentException("Every logit is -infinity; no token can be chosen.", nameof(logits));
         }
@@ -168,18 +169,18 @@ public sealed class Sampler
         }
     }
 
-    private static int ArgMax(ReadOnlySpan<float> logits)
+    /// <summary>The first index holding the maximum, as torch.argmax returns.</summary>
+    private static int ArgMax(ReadOnlySpan<float> logits, float max)
     {
-        var best = 0;
-        for (var i = 1; i < logits.Length; i++)
+        for (var i = 0; i < logits.Length; i++)
         {
-            if (logits[i] > logits[best])
+            if (logits[i] == max)
             {
-                best = i;
+                return i;
             }
         }
 
-        return best;
+        throw new InvalidOperationException("The maximum logit was not found; the logits changed while sampling.");
     }
 
     /// <summary>Inverse-CDF draw over the weights exp(logit - max); zero weights are never chosen.</summary>
