@@ -1,0 +1,40 @@
+using Parquet;
+using Parquet.Schema;
+
+namespace QuantServe.Engine.Calibration;
+
+/// <summary>Reads one string column of a parquet file (Hugging Face datasets store text rows this way), through Parquet.Net.</summary>
+public static class ParquetText
+{
+    public static IReadOnlyList<string> ReadColumn(string path, string column) => ReadColumnAsync(path, column).GetAwaiter().GetResult();
+
+    private static async Task<IReadOnlyList<string>> ReadColumnAsync(string path, string column)
+    {
+        ParquetReader reader;
+        try
+        {
+            reader = await ParquetReader.CreateAsync(path).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not IOException and not UnauthorizedAccessException)
+        {
+            throw new InvalidDataException($"{path}: not a readable parquet file ({e.Message})", e);
+        }
+        await using (reader.ConfigureAwait(false))
+        {
+            var fields = reader.Schema.GetDataFields();
+            var field = fields.FirstOrDefault(f => f.Name == column)
+                ?? throw new InvalidDataException($"{path}: the parquet file has no '{column}' column (columns: {string.Join(", ", fields.Select(f => f.Name))})");
+            if (field.ClrType != typeof(string))
+                throw new InvalidDataException($"{path}: column '{column}' holds {field.ClrType.Name}, not strings");
+            var texts = new List<string>();
+            for (int g = 0; g < reader.RowGroupCount; g++)
+            {
+                using var group = reader.OpenRowGroupReader(g);
+                var values = new string?[checked((int)group.RowCount)];
+                await group.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+                texts.AddRange(values.OfType<string>());
+            }
+            return texts;
+        }
+    }
+}
