@@ -24,14 +24,19 @@ public static class ParquetText
             var fields = reader.Schema.GetDataFields();
             var field = fields.FirstOrDefault(f => f.Name == column)
                 ?? throw new InvalidDataException($"{path}: the parquet file has no '{column}' column (columns: {string.Join(", ", fields.Select(f => f.Name))})");
-            if (field.ClrType != typeof(string))
-                throw new InvalidDataException($"{path}: column '{column}' holds {field.ClrType.Name}, not strings");
             var texts = new List<string>();
             for (int g = 0; g < reader.RowGroupCount; g++)
             {
                 using var group = reader.OpenRowGroupReader(g);
                 var values = new string?[checked((int)group.RowCount)];
-                await group.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+                try
+                {
+                    await group.ReadAsync(field, values.AsMemory()).ConfigureAwait(false);
+                }
+                catch (Exception e) when (e is not IOException)
+                {
+                    throw new InvalidDataException($"{path}: column '{column}' cannot be read as strings ({e.Message})", e);
+                }
                 texts.AddRange(values.OfType<string>());
             }
             return texts;
