@@ -20,33 +20,13 @@ public static unsafe class GptqModelQuantizer
         string modelDirectory, string outputDirectory, GptqOptions options, QuantizationMethod method,
         IReadOnlyList<int[]>? samples, Action<LayerReport>? onLayer = null)
     {
-        options.Validate();
         var clock = Stopwatch.StartNew();
-        var config = ModelConfig.Load(modelDirectory);
-        if (config.QuantizationConfig is { } declared)
-        {
-            string kind = declared.ValueKind == System.Text.Json.JsonValueKind.Object && declared.TryGetProperty("quant_method", out var m) ? m.ToString() : "unknown";
-            throw new InvalidOperationException(
-                $"{Path.Combine(modelDirectory, "config.json")} has a quantization_config (quant_method {kind}): the model is already quantized; quantize its fp16/bf16/fp32 original");
-        }
         if (method == QuantizationMethod.Gptq && (samples is null || samples.Count == 0))
             throw new ArgumentException("GPTQ needs calibration samples");
-
+        var (config, projections) = Plan(modelDirectory, options);
         using var checkpoint = SafetensorsCheckpoint.Open(modelDirectory);
         var tensors = new CheckpointTensors(checkpoint);
         var groups = BlockProjection.SequentialGroups(config);
-        foreach (var name in checkpoint.TensorNames)
-            if (name.EndsWith(".qweight", StringComparison.Ordinal))
-                throw new InvalidOperationException($"{modelDirectory}: tensor '{name}' is already quantized; quantize the unquantized original");
-        var projections = new List<(string, int, int)>();
-        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
-            foreach (var group in groups)
-                foreach (var p in group)
-                    projections.Add(($"model.layers.{layer}.{p.Name}", p.OutFeatures, p.InFeatures));
-        foreach (var (prefix, n, k) in projections)
-            if ((long)k * options.Bits % 32 != 0 || (long)n * options.Bits % 32 != 0)
-                throw new InvalidOperationException($"'{prefix}' is [{n}, {k}]: GPTQ packing at {options.Bits} bits needs in and out features times bits to be multiples of 32");
-
         using var writer = new GptqCheckpointWriter(outputDirectory, checkpoint, options, projections);
         int h = config.HiddenSize, index = 0;
         double totalError = 0;
@@ -97,6 +77,43 @@ public static unsafe class GptqModelQuantizer
     }
 
     // The process's high-water mark (VmHWM on Linux): what a Job's memory limit must allow.
+    /// <summary>
+    /// The checks that need no calibration data, so that a command can fail before reading it: the model is
+    /// not already quantized, every projection packs at these bits, and the output directory can be made
+    /// (its temporary sibling is created and removed).
+    /// </summary>
+    public static void Preflight(string modelDirectory, string outputDirectory, GptqOptions options)
+    {
+        var (config, projections) = Plan(modelDirectory, options);
+        using var checkpoint = SafetensorsCheckpoint.Open(modelDirectory);
+        using var writer = new GptqCheckpointWriter(outputDirectory, checkpoint, options, projections);
+    }
+
+    private static (ModelConfig Config, List<(string, int, int)> Projections) Plan(string modelDirectory, GptqOptions options)
+    {
+        options.Validate();
+        var config = ModelConfig.Load(modelDirectory);
+        if (config.QuantizationConfig is { } declared)
+        {
+            string kind = declared.ValueKind == System.Text.Json.JsonValueKind.Object && declared.TryGetProperty("quant_method", out var m) ? m.ToString() : "unknown";
+            throw new InvalidOperationException(
+                $"{Path.Combine(modelDirectory, "config.json")} has a quantization_config (quant_method {kind}): the model is already quantized; quantize its fp16/bf16/fp32 original");
+        }
+        using (var checkpoint = SafetensorsCheckpoint.Open(modelDirectory))
+            foreach (var name in checkpoint.TensorNames)
+                if (name.EndsWith(".qweight", StringComparison.Ordinal))
+                    throw new InvalidOperationException($"{modelDirectory}: tensor '{name}' is already quantized; quantize the unquantized original");
+        var projections = new List<(string, int, int)>();
+        for (int layer = 0; layer < config.NumHiddenLayers; layer++)
+            foreach (var group in BlockProjection.SequentialGroups(config))
+                foreach (var p in group)
+                    projections.Add(($"model.layers.{layer}.{p.Name}", p.OutFeatures, p.InFeatures));
+        foreach (var (prefix, n, k) in projections)
+            if ((long)k * options.Bits % 32 != 0 || (long)n * options.Bits % 32 != 0)
+                throw new InvalidOperationException($"'{prefix}' is [{n}, {k}]: GPTQ packing at {options.Bits} bits needs in and out features times bits to be multiples of 32");
+        return (config, projections);
+    }
+
     private static long PeakWorkingSet()
     {
         using var process = Process.GetCurrentProcess();

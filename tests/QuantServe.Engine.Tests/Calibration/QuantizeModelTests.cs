@@ -101,6 +101,9 @@ public sealed class QuantizeModelTests
 
         var act = () => GptqModelQuantizer.Quantize(dir.Combine("q"), dir.Combine("again"), new GptqOptions(), QuantizationMethod.Rtn, null);
         act.Should().Throw<InvalidOperationException>().WithMessage("*quant_method gptq*already quantized*");
+        var preflight = () => GptqModelQuantizer.Preflight(dir.Combine("q"), dir.Combine("again"), new GptqOptions());
+        preflight.Should().Throw<InvalidOperationException>().WithMessage("*already quantized*");
+        GptqModelQuantizer.Preflight(model, dir.Combine("fresh"), new GptqOptions { GroupSize = 32 });
         Directory.GetDirectories(dir.Path).Should().BeEquivalentTo([model, dir.Combine("q")]);
     }
 
