@@ -53,17 +53,21 @@ public static unsafe class GptqModelQuantizer
                             });
                     }
                 }
+                // The Hessian's factor is shared by the group; its cost is reported with the group's first projection.
+                var started = Stopwatch.GetTimestamp();
+                var prepared = hessian is null ? null : GptqSolver.Prepare(hessian.ToHessian(), hessian.InFeatures, options);
+                hessian = null;
                 foreach (var p in group)
                 {
-                    var started = Stopwatch.GetTimestamp();
                     var weight = block.Weight(p.Name);
-                    var quantized = hessian is null
+                    var quantized = prepared is null
                         ? RoundToNearest.Quantize(weight, p.OutFeatures, p.InFeatures, options)
-                        : GptqSolver.Quantize(weight, p.OutFeatures, p.InFeatures, hessian.ToHessian(), options);
+                        : GptqSolver.Quantize(weight, p.OutFeatures, prepared, options);
                     block.ReplaceWeight(p.Name, quantized.Dequantize());
                     writer.Write($"{block.Prefix}.{p.Name}", quantized);
                     totalError += quantized.Error;
                     onLayer?.Invoke(new LayerReport(layer, p.Name, ++index, projections.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, quantized.Error));
+                    started = Stopwatch.GetTimestamp();
                 }
             }
             if (hidden is not null)

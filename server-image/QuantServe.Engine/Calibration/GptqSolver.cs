@@ -20,14 +20,59 @@ namespace QuantServe.Engine.Calibration;
 public static unsafe class GptqSolver
 {
     /// <summary>Quantizes <paramref name="weight"/> (not modified) against <paramref name="hessian"/> (overwritten).</summary>
-    public static QuantizedWeight Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, float[] hessian, GptqOptions options)
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> weight, int outFeatures, int inFeatures, float[] hessian, GptqOptions options) =>
+        Quantize(weight, outFeatures, Prepare(hessian, inFeatures, options), options);
+
+    /// <summary>
+    /// What GPTQ derives from the Hessian alone - dead columns, the act-order permutation and the factor U
+    /// of the damped inverse - computed once for all the projections that share an input (q/k/v, gate/up).
+    /// <paramref name="hessian"/> is overwritten (it becomes U).
+    /// </summary>
+    public static PreparedHessian Prepare(float[] hessian, int inFeatures, GptqOptions options)
     {
         options.Validate();
-        int n = outFeatures, k = inFeatures;
-        if (weight.Length != (long)n * k)
-            throw new ArgumentException($"the weight has {weight.Length} values, not [{n}, {k}]");
+        int k = inFeatures;
         if (hessian.Length != (long)k * k)
             throw new ArgumentException($"the Hessian has {hessian.Length} values, not [{k}, {k}]");
+        var diagonal = new float[k];
+        var dead = new List<int>();
+        for (int c = 0; c < k; c++)
+        {
+            diagonal[c] = hessian[(long)c * k + c];
+            if (diagonal[c] == 0)
+            {
+                // A column no sample ever activates: its weight cannot matter, and H needs a pivot.
+                hessian[(long)c * k + c] = 1;
+                dead.Add(c);
+            }
+        }
+
+        var perm = Enumerable.Range(0, k).ToArray();
+        if (options.ActOrder)
+        {
+            perm = perm.OrderByDescending(c => diagonal[c]).ThenBy(c => c).ToArray();
+            PermuteSymmetric(hessian, k, perm);
+        }
+
+        double mean = 0;
+        for (int c = 0; c < k; c++)
+            mean += hessian[(long)c * k + c];
+        float damp = (float)(options.PercDamp * mean / k);
+        for (int c = 0; c < k; c++)
+            hessian[(long)c * k + c] += damp;
+        InverseHessianFactor.Compute(hessian, k);
+        return new PreparedHessian(k, hessian, perm, [.. dead], options.ActOrder);
+    }
+
+    /// <summary>Quantizes <paramref name="weight"/> (not modified) with a Hessian prepared under the same options.</summary>
+    public static QuantizedWeight Quantize(ReadOnlySpan<float> weight, int outFeatures, PreparedHessian prepared, GptqOptions options)
+    {
+        options.Validate();
+        int n = outFeatures, k = prepared.InFeatures;
+        if (weight.Length != (long)n * k)
+            throw new ArgumentException($"the weight has {weight.Length} values, not [{n}, {k}]");
+        if (prepared.ActOrder != options.ActOrder)
+            throw new ArgumentException("the Hessian was prepared with another act-order setting");
         int groupSize = options.GroupSize;
         int groups = groupSize <= 0 ? 1 : (k + groupSize - 1) / groupSize;
         int bits = options.Bits;
@@ -40,36 +85,13 @@ public static unsafe class GptqSolver
             var original = w;
             Parallel.For(0, n, r => Store(QuantizationGrid.Fit(original.AsSpan(r * k, k), bits, options.Sym), 0, r, n, scales, zeros));
         }
-
-        var diagonal = new float[k];
-        for (int c = 0; c < k; c++)
-        {
-            diagonal[c] = hessian[(long)c * k + c];
-            if (diagonal[c] == 0)
-            {
-                // A column no sample ever activates: its weight cannot matter, and H needs a pivot.
-                hessian[(long)c * k + c] = 1;
-                for (int r = 0; r < n; r++)
-                    w[(long)r * k + c] = 0;
-            }
-        }
-
-        var perm = Enumerable.Range(0, k).ToArray();
+        foreach (int c in prepared.DeadColumns)
+            for (int r = 0; r < n; r++)
+                w[(long)r * k + c] = 0;
+        var perm = prepared.Permutation;
         if (options.ActOrder)
-        {
-            perm = perm.OrderByDescending(c => diagonal[c]).ThenBy(c => c).ToArray();
             w = PermuteColumns(w, n, k, perm);
-            PermuteSymmetric(hessian, k, perm);
-        }
-
-        double mean = 0;
-        for (int c = 0; c < k; c++)
-            mean += hessian[(long)c * k + c];
-        float damp = (float)(options.PercDamp * mean / k);
-        for (int c = 0; c < k; c++)
-            hessian[(long)c * k + c] += damp;
-        InverseHessianFactor.Compute(hessian, k);
-        var u = hessian;
+        var u = prepared.Factor;
 
         var codes = new byte[(long)n * k];
         var rowError = new double[n];

@@ -9,7 +9,7 @@ namespace QuantServe.Engine.Calibration;
 /// </summary>
 public sealed unsafe class HessianAccumulator(int inFeatures)
 {
-    private readonly float[] _sum = new float[(long)inFeatures * inFeatures];
+    private float[] _sum = new float[(long)inFeatures * inFeatures];
     private float[] _transposed = [];
     private float[] _product = [];
 
@@ -19,6 +19,8 @@ public sealed unsafe class HessianAccumulator(int inFeatures)
     /// <summary>Adds one sequence's inputs, [rows x K] row-major.</summary>
     public void Add(float* input, int rows)
     {
+        if (_sum.Length == 0)
+            throw new InvalidOperationException("the Hessian was already taken");
         int k = inFeatures;
         if (_transposed.Length < (long)rows * k)
             _transposed = new float[(long)rows * k];
@@ -34,12 +36,18 @@ public sealed unsafe class HessianAccumulator(int inFeatures)
         Samples++;
     }
 
-    /// <summary>The Hessian (a new array the solver may overwrite).</summary>
+    /// <summary>The Hessian, once: the accumulator gives its buffer away (the solver overwrites it).</summary>
     public float[] ToHessian()
     {
         if (Samples == 0)
             throw new InvalidOperationException("no calibration inputs were captured for this layer");
-        var h = (float[])_sum.Clone();
+        if (_sum.Length == 0)
+            throw new InvalidOperationException("the Hessian was already taken");
+        // The sum itself is handed over (scaled), and the scratch buffers are let go: the solver needs the memory.
+        _transposed = [];
+        _product = [];
+        var h = _sum;
+        _sum = [];
         VectorOps.Scale(h, 2f / Samples);
         return h;
     }

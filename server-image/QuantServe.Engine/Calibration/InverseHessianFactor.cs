@@ -8,7 +8,7 @@ namespace QuantServe.Engine.Calibration;
 /// </summary>
 public static class InverseHessianFactor
 {
-    private const int RowBlock = 64;
+    private const int RowBlock = 128;
 
     /// <summary>Overwrites <paramref name="h"/> ([k x k], symmetric positive definite) with U (upper triangle; the lower is zeroed).</summary>
     public static void Compute(float[] h, int k)
@@ -35,22 +35,30 @@ public static class InverseHessianFactor
         });
     }
 
-    // Row-block left-looking Cholesky: rows of a block only depend on earlier blocks (done in parallel per
-    // row) and on each other (a small sequential triangle). Returns the diagonal; L's strictly lower part
-    // replaces a's lower triangle.
+    // Rows handled together by one thread: each row of L (or M) read from memory serves them all.
+    private const int RowChunk = 16;
+
+    // Row-block left-looking Cholesky: rows of a block only depend on earlier blocks (done in parallel,
+    // in chunks of rows that walk the earlier rows together) and on each other (a small sequential
+    // triangle). Returns the diagonal; L's strictly lower part replaces a's lower triangle.
     private static double[] Cholesky(double[] a, int k)
     {
         var diagonal = new double[k];
         for (int i0 = 0; i0 < k; i0 += RowBlock)
         {
             int i1 = Math.Min(k, i0 + RowBlock);
-            Parallel.For(i0, i1, i =>
+            int chunks = (i1 - i0 + RowChunk - 1) / RowChunk;
+            Parallel.For(0, chunks, chunk =>
             {
-                var rowI = a.AsSpan((int)((long)i * k), k);
+                int first = i0 + chunk * RowChunk, last = Math.Min(i1, first + RowChunk);
                 for (int j = 0; j < i0; j++)
                 {
                     var rowJ = a.AsSpan((int)((long)j * k), j);
-                    rowI[j] = (rowI[j] - Dot(rowI[..j], rowJ)) / diagonal[j];
+                    for (int i = first; i < last; i++)
+                    {
+                        var rowI = a.AsSpan((int)((long)i * k), k);
+                        rowI[j] = (rowI[j] - Dot(rowI[..j], rowJ)) / diagonal[j];
+                    }
                 }
             });
             for (int i = i0; i < i1; i++)
@@ -69,15 +77,23 @@ public static class InverseHessianFactor
     }
 
     // X = M^-1 (lower), stored transposed in a's upper triangle: X^T[c, i] = -dot(M[i, c..i-1], X^T[c, c..i-1]) / M[i, i].
-    // Row c of X^T only depends on itself and M, so rows are independent; each is built in blocks of i.
+    // Row c of X^T only depends on itself and M, so rows are independent; a chunk of rows walks M together.
     private static void InvertLower(double[] a, double[] m, int k)
     {
-        Parallel.For(0, k, c =>
+        int chunks = (k + RowChunk - 1) / RowChunk;
+        Parallel.For(0, chunks, chunk =>
         {
-            var rowC = a.AsSpan((int)((long)c * k), k);
-            rowC[c] = 1 / m[c];
-            for (int i = c + 1; i < k; i++)
-                rowC[i] = -Dot(a.AsSpan((int)((long)i * k + c), i - c), rowC[c..i]) / m[i];
+            int first = chunk * RowChunk, last = Math.Min(k, first + RowChunk);
+            for (int c = first; c < last; c++)
+                a[(long)c * k + c] = 1 / m[c];
+            for (int i = first + 1; i < k; i++)
+            {
+                for (int c = first; c < last && c < i; c++)
+                {
+                    var rowC = a.AsSpan((int)((long)c * k), k);
+                    rowC[i] = -Dot(a.AsSpan((int)((long)i * k + c), i - c), rowC[c..i]) / m[i];
+                }
+            }
         });
     }
 

@@ -36,10 +36,11 @@ public sealed unsafe class BlockQuantizationTests
             var test = new List<float>();
             Capture(block, heldOut, input, (x, rows) => test.AddRange(new Span<float>((float*)x, rows * group[0].InFeatures).ToArray()));
             var x = test.ToArray();
+            var prepared = GptqSolver.Prepare(hessian.ToHessian(), group[0].InFeatures, options);
             foreach (var p in group)
             {
                 var w = block.Weight(p.Name);
-                var gptq = GptqSolver.Quantize(w, p.OutFeatures, p.InFeatures, hessian.ToHessian(), options).Dequantize();
+                var gptq = GptqSolver.Quantize(w, p.OutFeatures, prepared, options).Dequantize();
                 var rtn = RoundToNearest.Quantize(w, p.OutFeatures, p.InFeatures, options).Dequantize();
                 int rows = x.Length / p.InFeatures;
                 double gptqError = CorrelatedInputs.OutputError(w, gptq, x, p.OutFeatures, p.InFeatures, rows);

@@ -73,6 +73,29 @@ public sealed class GptqSolverTests
     }
 
     [Fact]
+    public void APreparedHessian_SharedByProjections_GivesWhatEachWouldGetAlone()
+    {
+        const int k = 96, rows = 300;
+        var x = CorrelatedInputs.Create(rows, k, seed: 61);
+        for (int i = 0; i < rows; i++)
+            x[i * k + 7] = 0;
+        var (_, h) = CorrelatedInputs.Hessian(x, rows, k);
+        var options = new GptqOptions { GroupSize = 32, ActOrder = true };
+        var prepared = GptqSolver.Prepare((float[])h.Clone(), k, options);
+        foreach (var (n, seed) in new[] { (32, 62), (64, 63) })
+        {
+            var w = CorrelatedInputs.Weight(n, k, seed);
+            var shared = GptqSolver.Quantize(w, n, prepared, options);
+            var alone = GptqSolver.Quantize(w, n, k, (float[])h.Clone(), options);
+            shared.Codes.Should().Equal(alone.Codes);
+            shared.Scales.Should().Equal(alone.Scales);
+            shared.GroupIndex.Should().Equal(alone.GroupIndex);
+        }
+        var other = () => GptqSolver.Quantize(new float[32 * k], 32, prepared, options with { ActOrder = false });
+        other.Should().Throw<ArgumentException>().WithMessage("*another act-order*");
+    }
+
+    [Fact]
     public void DeadInputColumns_AreZeroedAndTheRestStillSolves()
     {
         const int n = 16, k = 64, rows = 200;
