@@ -97,6 +97,10 @@ public static unsafe class GptqSolver
         var rowError = new double[n];
         int blockSize = options.BlockSize;
         var errors = new float[(long)n * blockSize];
+        // Scratch for the lazy updates, sized for the first (largest) one and reused by every block.
+        int firstRest = Math.Max(0, k - Math.Min(k, blockSize));
+        var transposedU = new float[(long)firstRest * blockSize];
+        var delta = new float[(long)n * firstRest];
         for (int i1 = 0; i1 < k; i1 += blockSize)
         {
             int i2 = Math.Min(k, i1 + blockSize), count = i2 - i1;
@@ -139,7 +143,7 @@ public static unsafe class GptqSolver
             }, _ => { });
 
             if (i2 < k)
-                UpdateLaterColumns(w, errors, u, n, k, i1, i2, blockSize);
+                UpdateLaterColumns(w, errors, u, n, k, i1, i2, blockSize, transposedU, delta);
         }
 
         var groupIndex = new int[k];
@@ -174,21 +178,18 @@ public static unsafe class GptqSolver
 
     // W[:, i2:] -= E [n x count] * U[i1:i2, i2:], as one fp32 matrix product (MatMul wants the right
     // operand as [rest x count], so that slice of U is transposed first).
-    private static void UpdateLaterColumns(float[] w, float[] errors, float[] u, int n, int k, int i1, int i2, int blockSize)
+    private static void UpdateLaterColumns(float[] w, float[] errors, float[] u, int n, int k, int i1, int i2, int blockSize, float[] uT, float[] delta)
     {
         int count = i2 - i1, rest = k - i2;
-        var uT = new float[(long)rest * count];
         Parallel.For(0, rest, c =>
         {
             for (int j = 0; j < count; j++)
                 uT[(long)c * count + j] = u[(long)(i1 + j) * k + i2 + c];
         });
-        var e = count == blockSize ? errors : new float[(long)n * count];
         if (count != blockSize)
             for (int r = 0; r < n; r++)
-                Array.Copy(errors, (long)r * blockSize, e, (long)r * count, count);
-        var delta = new float[(long)n * rest];
-        fixed (float* pe = e, pu = uT, pd = delta)
+                Array.Copy(errors, (long)r * blockSize, errors, (long)r * count, count); // compact in place: r * count <= r * blockSize
+        fixed (float* pe = errors, pu = uT, pd = delta)
             MatMul.F32(pe, pu, pd, n, rest, count);
         Parallel.For(0, n, r =>
         {
