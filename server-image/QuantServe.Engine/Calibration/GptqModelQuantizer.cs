@@ -69,6 +69,10 @@ public static unsafe class GptqModelQuantizer
                     onLayer?.Invoke(new LayerReport(layer, p.Name, ++index, projections.Count, Stopwatch.GetElapsedTime(started).TotalSeconds, quantized.Error));
                     started = Stopwatch.GetTimestamp();
                 }
+                // Hessians, factors and replaced weights are K x K and N x K arrays on the large-object heap;
+                // collecting them now keeps the peak at what one group needs instead of several groups' garbage.
+                prepared = null;
+                GC.Collect();
             }
             if (hidden is not null)
                 foreach (var sample in hidden)
