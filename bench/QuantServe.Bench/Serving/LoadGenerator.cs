@@ -2,9 +2,6 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QuantServe.Engine.Models;
 using QuantServe.Engine.Tokenization;
 using QuantServe.Server;
@@ -32,8 +29,7 @@ public static class LoadGenerator
         using var serving = new ServingModel(model, Tokenizer.Load(modelDirectory), options);
         await using var app = InferenceServer.Build(serving, "http://127.0.0.1:0", logging: _ => { });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        using var client = new HttpClient { BaseAddress = new Uri(address), Timeout = TimeSpan.FromMinutes(10) };
+        using var client = new HttpClient { BaseAddress = InferenceServer.ListeningAddress(app), Timeout = TimeSpan.FromMinutes(10) };
         var prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + (i % 17)));
 
         await StreamOneAsync(client, prompt, 4); // warm-up: JIT and page faults
