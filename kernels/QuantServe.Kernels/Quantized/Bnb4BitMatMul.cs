@@ -1,0 +1,358 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+using QuantServe.Kernels.Cpu;
+
+namespace QuantServe.Kernels.Quantized;
+
+/// <summary>
+/// y[m x n] = x[m x k] W^T with W = <see cref="Bnb4BitWeights"/> (nf4 / fp4) and fp32 activations.
+/// Fast path (Cols a multiple of BlockSize, BlockSize a multiple of 32, AVX-512 or AVX2): per block the
+/// absmax is decoded (double quantization: one table read and one multiply-add) and multiplied into the
+/// 16-entry codebook held in a register; each group of 16 bytes is zero-extended to 32-bit lanes, split into
+/// high nibbles (even elements) and low nibbles (odd elements) and decoded with one vpermps each. Instead of
+/// interleaving the decoded weights, x is reordered once per call into the same even/odd order per group.
+/// Other shapes use a scalar decoder. Threaded over output features.
+/// </summary>
+public static unsafe class Bnb4BitMatMul
+{
+    public static void Multiply(Bnb4BitWeights weights, ReadOnlySpan<float> x, Span<float> y, int m)
+    {
+        CheckShapes(weights, x.Length, y.Length, m);
+        fixed (float* px = x)
+        fixed (float* py = y)
+        {
+            Multiply(weights, px, py, m);
+        }
+    }
+
+    public static void Multiply(Bnb4BitWeights weights, float* x, float* y, int m)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        int k = weights.Cols, n = weights.Rows;
+        int group = Avx512F.IsSupported ? 32 : Avx2.IsSupported && Fma.IsSupported ? 16 : 0;
+        bool fast = group != 0 && k % weights.BlockSize == 0 && weights.BlockSize % 32 == 0;
+        var kernel = new Bnb4BitRowDot
+        {
+            Packed = weights.PackedPointer,
+            Codebook = weights.CodebookPointer,
+            Absmax = weights.AbsmaxPointer,
+            AbsmaxCodes = weights.AbsmaxCodesPointer,
+            NestedAbsmax = weights.NestedAbsmaxPointer,
+            NestedMap = weights.NestedMapPointer,
+            NestedBlockSize = weights.NestedBlockSize,
+            Offset = weights.Offset,
+            BlockSize = weights.BlockSize,
+            K = k,
+            Fast = fast,
+        };
+        if (!fast || m == 0)
+        {
+            kernel.X = x;
+            RowTileBody<Bnb4BitRowDot>.Run(kernel, y, m, n);
+            return;
+        }
+
+        int length = checked(m * k);
+        float[] rented = ArrayPool<float>.Shared.Rent(length);
+        try
+        {
+            fixed (float* reordered = rented)
+            {
+                ReorderEvenOdd(x, reordered, length, group);
+                kernel.X = reordered;
+                RowTileBody<Bnb4BitRowDot>.Run(kernel, y, m, n);
+            }
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rented);
+        }
+    }
+
+    /// <summary>Scalar twin: decodes every weight from the packed bytes, fp32 sums in k order.</summary>
+    public static void MultiplyReference(Bnb4BitWeights weights, ReadOnlySpan<float> x, Span<float> y, int m)
+    {
+        CheckShapes(weights, x.Length, y.Length, m);
+        int n = weights.Rows, k = weights.Cols;
+        ReadOnlySpan<float> codebook = weights.Codebook;
+        for (int r = 0; r < m; r++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                float sum = 0f;
+                for (int i = 0; i < k; i++)
+                {
+                    long e = ((long)j * k) + i;
+                    float w = codebook[weights.CodeAt(e)] * weights.BlockAbsmax((int)(e / weights.BlockSize));
+                    sum += x[(r * k) + i] * w;
+                }
+
+                y[(r * n) + j] = sum;
+            }
+        }
+    }
+
+    // Within each group of `group` inputs: the even-indexed ones first, then the odd-indexed ones.
+    private static void ReorderEvenOdd(float* source, float* destination, int length, int group)
+    {
+        int half = group / 2;
+        for (int g = 0; g < length; g += group)
+        {
+            for (int t = 0; t < half; t++)
+            {
+                destination[g + t] = source[g + (2 * t)];
+                destination[g + half + t] = source[g + (2 * t) + 1];
+            }
+        }
+    }
+
+    private static void CheckShapes(Bnb4BitWeights weights, int xLength, int yLength, int m)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        if (xLength < (long)m * weights.Cols)
+        {
+            throw new ArgumentException($"x has {xLength} values; {m} rows of {weights.Cols} inputs are needed", "x");
+        }
+
+        if (yLength < (long)m * weights.Rows)
+        {
+            throw new ArgumentException($"y has {yLength} values; {m} rows of {weights.Rows} outputs are needed", "y");
+        }
+    }
+
+    private struct Bnb4BitRowDot : IRowDot
+    {
+        public byte* Packed;
+        public float* Codebook;
+        public float* Absmax;
+        public byte* AbsmaxCodes;
+        public float* NestedAbsmax;
+        public float* NestedMap;
+        public int NestedBlockSize;
+        public float Offset;
+        public int BlockSize;
+        public float* X;
+        public int K;
+        public bool Fast;
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Dot<TRows>(int j, int firstRow, float* y, int ldy)
+            where TRows : struct, IRowCount
+        {
+            float* x = X + ((long)firstRow * K);
+            if (!Fast)
+            {
+                DotScalar<TRows>(j, x, K, y, ldy);
+            }
+            else if (Avx512F.IsSupported)
+            {
+                Dot512<TRows>(j, x, K, y, ldy);
+            }
+            else
+            {
+                Dot256<TRows>(j, x, K, y, ldy);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly float BlockAbsmax(long block, ref long nested, ref int inNested)
+        {
+            if (AbsmaxCodes == null)
+            {
+                return Absmax[block];
+            }
+
+            float value = (NestedMap[AbsmaxCodes[block]] * NestedAbsmax[nested]) + Offset;
+            if (++inNested == NestedBlockSize)
+            {
+                inNested = 0;
+                nested++;
+            }
+
+            return value;
+        }
+
+        private readonly void Dot512<TRows>(int j, float* x, int ldx, float* y, int ldy)
+            where TRows : struct, IRowCount
+        {
+            int rows = TRows.Value;
+            int k = K, blockSize = BlockSize;
+            byte* p = Packed + ((long)j * k / 2);
+            long block = (long)j * k / blockSize;
+            long nested = block / NestedBlockSize;
+            int inNested = (int)(block % NestedBlockSize);
+            Vector512<float> codebook = Vector512.Load(Codebook);
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            for (int start = 0; start < k; start += blockSize, block++)
+            {
+                Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
+                for (int i = start; i < start + blockSize; i += 32)
+                {
+                    Vector512<int> bytes = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));
+                    Vector512<float> even = Avx512F.PermuteVar16x32(table, Vector512.ShiftRightLogical(bytes, 4));
+                    Vector512<float> odd = Avx512F.PermuteVar16x32(table, bytes & Vector512.Create(0xF));
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i), even, a0);
+                    b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 16), odd, b0);
+                    if (rows > 1)
+                    {
+                        a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i), even, a1);
+                        b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i + 16), odd, b1);
+                    }
+
+                    if (rows > 2)
+                    {
+                        a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i), even, a2);
+                        b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i + 16), odd, b2);
+                    }
+
+                    if (rows > 3)
+                    {
+                        a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i), even, a3);
+                        b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i + 16), odd, b3);
+                    }
+                }
+            }
+
+            y[0] = Vector512.Sum(a0 + b0);
+            if (rows > 1)
+            {
+                y[ldy] = Vector512.Sum(a1 + b1);
+            }
+
+            if (rows > 2)
+            {
+                y[2 * ldy] = Vector512.Sum(a2 + b2);
+            }
+
+            if (rows > 3)
+            {
+                y[3 * ldy] = Vector512.Sum(a3 + b3);
+            }
+        }
+
+        private readonly void Dot256<TRows>(int j, float* x, int ldx, float* y, int ldy)
+            where TRows : struct, IRowCount
+        {
+            int rows = TRows.Value;
+            int k = K, blockSize = BlockSize;
+            byte* p = Packed + ((long)j * k / 2);
+            long block = (long)j * k / blockSize;
+            long nested = block / NestedBlockSize;
+            int inNested = (int)(block % NestedBlockSize);
+            Vector256<float> lowCodes = Vector256.Load(Codebook);
+            Vector256<float> highCodes = Vector256.Load(Codebook + 8);
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (int start = 0; start < k; start += blockSize, block++)
+            {
+                float absmax = BlockAbsmax(block, ref nested, ref inNested);
+                Vector256<float> low = lowCodes * absmax;
+                Vector256<float> high = highCodes * absmax;
+                for (int i = start; i < start + blockSize; i += 16)
+                {
+                    Vector256<int> bytes = Avx2.ConvertToVector256Int32(p + (i >> 1));
+                    Vector256<float> even = Lookup(low, high, Vector256.ShiftRightLogical(bytes, 4));
+                    Vector256<float> odd = Lookup(low, high, bytes & Vector256.Create(0xF));
+                    a0 = Fma.MultiplyAdd(Vector256.Load(x + i), even, Fma.MultiplyAdd(Vector256.Load(x + i + 8), odd, a0));
+                    if (rows > 1)
+                    {
+                        a1 = Fma.MultiplyAdd(Vector256.Load(x + ldx + i), even, Fma.MultiplyAdd(Vector256.Load(x + ldx + i + 8), odd, a1));
+                    }
+
+                    if (rows > 2)
+                    {
+                        a2 = Fma.MultiplyAdd(Vector256.Load(x + (2 * ldx) + i), even, Fma.MultiplyAdd(Vector256.Load(x + (2 * ldx) + i + 8), odd, a2));
+                    }
+
+                    if (rows > 3)
+                    {
+                        a3 = Fma.MultiplyAdd(Vector256.Load(x + (3 * ldx) + i), even, Fma.MultiplyAdd(Vector256.Load(x + (3 * ldx) + i + 8), odd, a3));
+                    }
+                }
+            }
+
+            y[0] = Vector256.Sum(a0);
+            if (rows > 1)
+            {
+                y[ldy] = Vector256.Sum(a1);
+            }
+
+            if (rows > 2)
+            {
+                y[2 * ldy] = Vector256.Sum(a2);
+            }
+
+            if (rows > 3)
+            {
+                y[3 * ldy] = Vector256.Sum(a3);
+            }
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static Vector256<float> Lookup(Vector256<float> low, Vector256<float> high, Vector256<int> codes) =>
+            Vector256.ConditionalSelect(
+                Vector256.GreaterThan(codes, Vector256.Create(7)).AsSingle(),
+                Avx2.PermuteVar8x32(high, codes),
+                Avx2.PermuteVar8x32(low, codes));
+
+        // Any shape: element e = j * K + i of the flattened matrix, absmax looked up when the block changes.
+        private readonly void DotScalar<TRows>(int j, float* x, int ldx, float* y, int ldy)
+            where TRows : struct, IRowCount
+        {
+            int rows = TRows.Value;
+            long first = (long)j * K;
+            float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
+            long currentBlock = -1;
+            float absmax = 0f;
+            for (int i = 0; i < K; i++)
+            {
+                long e = first + i;
+                long block = e / BlockSize;
+                if (block != currentBlock)
+                {
+                    currentBlock = block;
+                    absmax = AbsmaxCodes == null
+                        ? Absmax[block]
+                        : (NestedMap[AbsmaxCodes[block]] * NestedAbsmax[block / NestedBlockSize]) + Offset;
+                }
+
+                byte packed = Packed[e >> 1];
+                float w = Codebook[(e & 1) == 0 ? packed >> 4 : packed & 0xF] * absmax;
+                s0 += x[i] * w;
+                if (rows > 1)
+                {
+                    s1 += x[ldx + i] * w;
+                }
+
+                if (rows > 2)
+                {
+                    s2 += x[(2 * ldx) + i] * w;
+                }
+
+                if (rows > 3)
+                {
+                    s3 += x[(3 * ldx) + i] * w;
+                }
+            }
+
+            y[0] = s0;
+            if (rows > 1)
+            {
+                y[ldy] = s1;
+            }
+
+            if (rows > 2)
+            {
+                y[2 * ldy] = s2;
+            }
+
+            if (rows > 3)
+            {
+                y[3 * ldy] = s3;
+            }
+        }
+    }
+}
