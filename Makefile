@@ -34,14 +34,18 @@ run: build
 test-deps:
 	tools/setup-test-deps.sh
 
-## test: every test project; ends with a line `N passed, N failed`
+## test: every test project, one after the other (each writes its own .trx); ends with `N passed, N failed`
+TEST_PROJECTS := $(wildcard tests/*.Tests/*.Tests.csproj)
 test: test-deps
 	@rm -rf $(RESULTS)
 	$(DOTNET) build QuantServe.sln -c $(CONFIG) --nologo -v q
-	@status=0; \
-	$(DOTNET) test QuantServe.sln -c $(CONFIG) --no-build --nologo \
-	  --logger "trx" --logger "console;verbosity=minimal" --results-directory $(RESULTS) || status=$$?; \
-	tools/test-summary.sh $(RESULTS); exit $$status
+	@status=0; for p in $(TEST_PROJECTS); do \
+	  name=$$(basename $$p .csproj); \
+	  $(DOTNET) test $$p -c $(CONFIG) --no-build --nologo \
+	    --logger "trx;LogFileName=$$name.trx" --logger "console;verbosity=minimal" \
+	    --results-directory $(RESULTS) || status=1; \
+	done; \
+	tools/test-summary.sh $(RESULTS) $(notdir $(TEST_PROJECTS:.csproj=)) || status=1; exit $$status
 
 ## bench: kernel and model benchmarks, written to out/bench (see docs/BENCHMARKS.md)
 bench: build

@@ -1,2 +1,3 @@
-Console.Error.WriteLine("quantserve bench: no benchmark yet");
-return 2;
+using QuantServe.Bench;
+
+return BenchCommand.Run(args);

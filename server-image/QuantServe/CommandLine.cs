@@ -1,31 +1,55 @@
+using QuantServe.Cli.Commands;
+using QuantServe.Engine.Checkpoints;
+using QuantServe.Engine.Models;
+
 namespace QuantServe.Cli;
 
-/// <summary>Dispatches `quantserve COMMAND [options]` to one command class per verb.</summary>
+/// <summary>Dispatches `quantserve COMMAND [options]` to one command class per verb and turns errors into exit codes.</summary>
 public static class CommandLine
 {
-    private static readonly Dictionary<string, Func<string[], int>> Commands = new(StringComparer.Ordinal)
-    {
-    };
+    private static readonly ICommand[] Commands =
+    [
+        new GenerateCommand(),
+        new EvaluateCommand(),
+        new MakeModelCommand(),
+    ];
 
     public static int Run(string[] args)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            PrintUsage(Console.Out);
+            PrintUsage(args.Length == 0 ? Console.Error : Console.Out);
             return args.Length == 0 ? 2 : 0;
         }
-        if (!Commands.TryGetValue(args[0], out var command))
+        var command = Commands.FirstOrDefault(c => c.Name == args[0]);
+        if (command is null)
         {
             Console.Error.WriteLine($"quantserve: unknown command '{args[0]}'.");
             PrintUsage(Console.Error);
             return 2;
         }
-        return command(args[1..]);
+        try
+        {
+            return command.Run(args[1..]);
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"quantserve {command.Name}: {e.Message}");
+            Console.Error.WriteLine($"usage: quantserve {command.Name} {command.Summary[(command.Summary.IndexOf(':') + 1)..].Trim()}");
+            return 2;
+        }
+        catch (Exception e) when (e is ModelConfigException or SafetensorsException or InvalidDataException or IOException or ArgumentException or InvalidOperationException)
+        {
+            Console.Error.WriteLine($"quantserve {command.Name}: error: {e.Message}");
+            return 1;
+        }
     }
 
     private static void PrintUsage(TextWriter writer)
     {
         writer.WriteLine("usage: quantserve COMMAND [options]");
-        writer.WriteLine("commands: " + string.Join(", ", Commands.Keys));
+        writer.WriteLine();
+        foreach (var c in Commands)
+            writer.WriteLine($"  {c.Name,-12} {c.Summary}");
     }
 }

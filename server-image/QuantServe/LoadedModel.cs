@@ -1,0 +1,54 @@
+using QuantServe.Engine.Models;
+using QuantServe.Engine.Tokenization;
+using QuantServe.Engine.Weights;
+using QuantServe.Kernels.Cpu;
+
+namespace QuantServe.Cli;
+
+/// <summary>A model directory opened for a command: weights plus tokenizer, with the common options applied.</summary>
+public sealed class LoadedModel : IDisposable
+{
+    private LoadedModel(LlamaModel model, Tokenizer tokenizer)
+    {
+        Model = model;
+        Tokenizer = tokenizer;
+    }
+
+    public LlamaModel Model { get; }
+    public Tokenizer Tokenizer { get; }
+
+    /// <summary>Reads --model-id (env MODEL_ID), --dtype and --threads.</summary>
+    public static LoadedModel Open(OptionReader options)
+    {
+        var modelId = options.RequiredString("model-id", "MODEL_ID");
+        var dtype = options.String("dtype", "DTYPE") is { } d ? ParseDType(d) : (WeightDType?)null;
+        if (options.Int("threads") is int threads)
+            KernelThreads.Count = threads > 0 ? threads : throw new UsageException($"--threads must be positive, got {threads}");
+        if (!Directory.Exists(modelId))
+            throw new UsageException($"--model-id '{modelId}' is not a local model directory (config.json, tokenizer.json, *.safetensors)");
+        var model = LlamaModel.Load(modelId, dtype);
+        try
+        {
+            return new LoadedModel(model, Tokenizer.Load(modelId));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    private static WeightDType ParseDType(string name)
+    {
+        try
+        {
+            return WeightDTypes.Parse(name);
+        }
+        catch (ArgumentException e)
+        {
+            throw new UsageException("--dtype: " + e.Message);
+        }
+    }
+
+    public void Dispose() => Model.Dispose();
+}

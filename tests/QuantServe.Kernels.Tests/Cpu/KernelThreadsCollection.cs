@@ -1,0 +1,11 @@
+namespace QuantServe.Kernels.Tests.Cpu;
+
+/// <summary>
+/// Tests that set <c>KernelThreads.Count</c> or depend on the pool being free run one at a time:
+/// a For started while another is running runs inline, which would hide what they check.
+/// </summary>
+[CollectionDefinition(Name)]
+public class KernelThreadsCollection
+{
+    public const string Name = "KernelThreads";
+}
