@@ -5,6 +5,7 @@ namespace QuantServe.Kernels.Quantized;
 /// (one byte per weight, see <see cref="Fp8E4M3"/>); <c>Scales</c> fp32 [Rows]; W[r, c] ~= e4m3(Codes[r, c]) * Scales[r].
 /// Quantization follows TGI's fp8_quantize per row: Codes = e4m3(W * 448 / absmax(row)) (RNE, saturating),
 /// Scales = 1 / (448 / absmax(row)). A per-tensor checkpoint scale is the same value repeated on every row.
+/// NaN codes (S.1111.111) are refused when the weights are built, so the kernels decode finite codes only.
 /// </summary>
 public sealed unsafe class Fp8RowWeights
 {
@@ -29,6 +30,13 @@ public sealed unsafe class Fp8RowWeights
         if (scales.Length != rows)
         {
             throw new ArgumentException($"fp8 weights [{rows}, {cols}] need {rows} row scales, got {scales.Length}", nameof(scales));
+        }
+
+        int nan = Array.FindIndex(codes, c => (c & 0x7F) == 0x7F);
+        if (nan >= 0)
+        {
+            throw new ArgumentException(
+                $"fp8 weight [{nan / Math.Max(cols, 1)}, {nan % Math.Max(cols, 1)}] is NaN (code 0x{codes[nan]:X2}); a weight matrix must be finite", nameof(codes));
         }
 
         Rows = rows;

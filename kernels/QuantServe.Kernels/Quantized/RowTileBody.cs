@@ -3,13 +3,18 @@ using QuantServe.Kernels.Cpu;
 namespace QuantServe.Kernels.Quantized;
 
 /// <summary>
-/// Splits y[m x n] = x[m x k] W^T over output features for <see cref="KernelThreads"/>: each weight row is
-/// decoded once per tile of up to four activation rows while it sits in L1, so decoding costs
-/// ceil(m / 4) passes and the packed weights stream from memory once per call.
+/// Splits y[m x n] = x[m x k] W^T over output features for <see cref="KernelThreads"/>. Each thread walks
+/// its output features in blocks of <see cref="FeatureBlock"/> weight rows; within a block every tile of
+/// up to four activation rows meets every weight row, so the block's packed rows (at most 32 x k bytes)
+/// and one activation tile (4 x k floats) stay in L2 while the packed weights stream from memory once per
+/// call. Decoding costs ceil(m / 4) passes over the weights; for decode (m = 1) it is a plain GEMV.
 /// </summary>
 internal unsafe struct RowTileBody<TDot> : IRangeBody
     where TDot : struct, IRowDot
 {
+    /// <summary>Weight rows per block: 32 rows of 4096 int8 codes are 128 KiB, next to a 64 KiB activation tile.</summary>
+    public const int FeatureBlock = 32;
+
     public TDot Kernel;
     public float* Y;
     public int M;
@@ -27,20 +32,27 @@ internal unsafe struct RowTileBody<TDot> : IRangeBody
 
     public void Run(int start, int end)
     {
-        for (int j = start; j < end; j++)
+        for (int first = start; first < end; first += FeatureBlock)
         {
+            int last = Math.Min(end, first + FeatureBlock);
             int r = 0;
             for (; r + 4 <= M; r += 4)
             {
-                Kernel.Dot<FourRows>(j, r, Y + ((long)r * N) + j, N);
+                for (int j = first; j < last; j++)
+                {
+                    Kernel.Dot<FourRows>(j, r, Y + ((long)r * N) + j, N);
+                }
             }
 
-            float* y = Y + ((long)r * N) + j;
-            switch (M - r)
+            for (int j = first; j < last; j++)
             {
-                case 3: Kernel.Dot<ThreeRows>(j, r, y, N); break;
-                case 2: Kernel.Dot<TwoRows>(j, r, y, N); break;
-                case 1: Kernel.Dot<OneRow>(j, r, y, N); break;
+                float* y = Y + ((long)r * N) + j;
+                switch (M - r)
+                {
+                    case 3: Kernel.Dot<ThreeRows>(j, r, y, N); break;
+                    case 2: Kernel.Dot<TwoRows>(j, r, y, N); break;
+                    case 1: Kernel.Dot<OneRow>(j, r, y, N); break;
+                }
             }
         }
     }

@@ -144,6 +144,35 @@ public class Fp8E4M3Tests
         }
     }
 
+    [Fact]
+    public void VectorDecodeFinite_AllFiniteCodes_MatchTheTable()
+    {
+        uint[] codes = FiniteCodes.Select(c => (uint)c).ToArray();
+        for (int start = 0; start + 16 <= codes.Length; start += 8)
+        {
+            Vector512<float> wide = Fp8E4M3.DecodeFinite(Vector512.Create(codes.AsSpan(start, 16)));
+            Vector256<float> narrow = Fp8E4M3.DecodeFinite(Vector256.Create(codes.AsSpan(start, 8)));
+            for (int i = 0; i < 16; i++)
+            {
+                SameOrBothNaN(wide[i], Fp8E4M3.ToSingle((byte)codes[start + i]), (int)codes[start + i]);
+            }
+
+            for (int i = 0; i < 8; i++)
+            {
+                SameOrBothNaN(narrow[i], Fp8E4M3.ToSingle((byte)codes[start + i]), (int)codes[start + i]);
+            }
+        }
+    }
+
+    [Fact]
+    public void Fp8Weights_WithANaNCode_AreRefusedNamingTheElement()
+    {
+        var codes = new byte[6];
+        codes[4] = 0xFF;
+        var act = () => new Fp8RowWeights(codes, [1f, 1f], 2, 3);
+        act.Should().Throw<ArgumentException>().WithMessage("*fp8 weight [1, 1] is NaN (code 0xFF)*");
+    }
+
     private static void SameOrBothNaN(float actual, float expected, int code)
     {
         if (float.IsNaN(expected))
