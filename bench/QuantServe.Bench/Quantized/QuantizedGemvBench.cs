@@ -17,7 +17,8 @@ public static unsafe class QuantizedGemvBench
     private const long RegionBytes = 512L << 20;
 
     /// <param name="threadCounts">KernelThreads.Count values to time, e.g. [1, 2].</param>
-    public static IReadOnlyList<QuantizedGemvTiming> Run(IReadOnlyList<int> threadCounts)
+    /// <param name="bandwidthGBs">Measured read bandwidth for a thread count (Ceilings.MemoryBandwidth.Measure), or null.</param>
+    public static IReadOnlyList<QuantizedGemvTiming> Run(IReadOnlyList<int> threadCounts, Func<int, double>? bandwidthGBs = null)
     {
         ArgumentNullException.ThrowIfNull(threadCounts);
         var random = new Random(1);
@@ -44,7 +45,8 @@ public static unsafe class QuantizedGemvBench
                 {
                     KernelThreads.Count = threads;
                     double ms = MedianMilliseconds(copies, x, y);
-                    results.Add(new QuantizedGemvTiming(scheme, threads, ms, bytes, bytes / ms / 1e6));
+                    double rate = bytes / ms / 1e6;
+                    results.Add(new QuantizedGemvTiming(scheme, threads, ms, bytes, rate, rate / (bandwidthGBs?.Invoke(threads) ?? double.NaN)));
                 }
             }
         }
