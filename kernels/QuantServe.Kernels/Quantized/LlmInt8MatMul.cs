@@ -16,7 +16,10 @@ namespace QuantServe.Kernels.Quantized;
 /// with the outlier columns excluded (zeroed), and multiplied as int8 x int8 -&gt; int32 dot products.</item>
 /// </list>
 /// y[r, j] = scaleW[j] * (dot32(xq[r], codes[j]) * absmax(x[r]) / 127 + sum over outliers c of x[r, c] * codes[j, c]).
-/// A threshold of 0 (or below) disables the outlier path, as in bitsandbytes.
+/// A threshold of 0 (or below) disables the outlier path, as in bitsandbytes. One deliberate difference:
+/// bitsandbytes takes the row absmax over the elements below the threshold, which may include small values
+/// of outlier columns that are then zeroed anyway; here the absmax is over the non-outlier columns only,
+/// so the int8 scale is never coarser than bitsandbytes' (identical whenever no outlier column has them).
 /// The int8 dots widen both operands to int16 and use vpmaddwd (Avx512BW / Avx2 MultiplyAddAdjacent), which
 /// is exact: |product| &lt;= 127 * 127 and pairs sum to at most 32258 per lane before the int32 accumulate.
 /// </summary>
