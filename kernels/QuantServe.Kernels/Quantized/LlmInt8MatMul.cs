@@ -19,7 +19,7 @@ namespace QuantServe.Kernels.Quantized;
 /// A threshold of 0 (or below) disables the outlier path, as in bitsandbytes. One deliberate difference:
 /// bitsandbytes takes the row absmax over the elements below the threshold, which may include small values
 /// of outlier columns that are then zeroed anyway; here the absmax is over the non-outlier columns only,
-/// so the int8 scale is never coarser than bitsandbytes' (identical whenever no outlier column has them).
+/// so the int8 scale is never coarser than bitsandbytes' (the same unless a row's largest sub-threshold value lies in an outlier column).
 /// The int8 dots widen both operands to int16 and use vpmaddwd (Avx512BW / Avx2 MultiplyAddAdjacent), which
 /// is exact: |product| &lt;= 127 * 127 and pairs sum to at most 32258 per lane before the int32 accumulate.
 /// </summary>
