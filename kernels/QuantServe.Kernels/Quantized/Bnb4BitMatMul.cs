@@ -13,7 +13,9 @@ namespace QuantServe.Kernels.Quantized;
 /// 16-entry codebook held in a register; each group of 16 bytes is zero-extended to 32-bit lanes, split into
 /// high nibbles (even elements) and low nibbles (odd elements) and decoded with one vpermps each. Instead of
 /// interleaving the decoded weights, x is reordered once per call into the same even/odd order per group.
-/// Other shapes use a scalar decoder. Threaded over output features.
+/// Other shapes use a scalar decoder. From <see cref="PrefillBody{TDot}.MinRows"/> activation rows on, blocks of
+/// weight rows are dequantized into an L2-sized fp32 buffer and multiplied by the dense fp32 GEMM tile.
+/// Threaded over output features.
 /// </summary>
 public static unsafe class Bnb4BitMatMul
 {
@@ -47,6 +49,12 @@ public static unsafe class Bnb4BitMatMul
             K = k,
             Fast = fast,
         };
+        if (m >= PrefillBody<Bnb4BitRowDot>.MinRows)
+        {
+            PrefillBody<Bnb4BitRowDot>.Run(kernel, x, y, m, n, k);
+            return;
+        }
+
         if (!fast || m == 0)
         {
             kernel.X = x;
@@ -123,7 +131,7 @@ public static unsafe class Bnb4BitMatMul
         }
     }
 
-    private struct Bnb4BitRowDot : IRowDot
+    private struct Bnb4BitRowDot : IRowDot, IRowDequantizer
     {
         public byte* Packed;
         public float* Codebook;
@@ -154,6 +162,59 @@ public static unsafe class Bnb4BitMatMul
             else
             {
                 Dot256<TRows>(j, x, K, y, ldy);
+            }
+        }
+
+        public readonly void DequantizeRow(int j, float* destination)
+        {
+            if (K % BlockSize == 0 && (BlockSize & 1) == 0)
+            {
+                DequantizeAlignedRow(j, destination);
+                return;
+            }
+
+            long first = (long)j * K;
+            long currentBlock = -1;
+            float absmax = 0f;
+            for (int i = 0; i < K; i++)
+            {
+                long e = first + i;
+                long block = e / BlockSize;
+                if (block != currentBlock)
+                {
+                    currentBlock = block;
+                    absmax = AbsmaxCodes == null
+                        ? Absmax[block]
+                        : (NestedMap[AbsmaxCodes[block]] * NestedAbsmax[block / NestedBlockSize]) + Offset;
+                }
+
+                byte packed = Packed[e >> 1];
+                destination[i] = Codebook[(e & 1) == 0 ? packed >> 4 : packed & 0xF] * absmax;
+            }
+        }
+
+        // Rows made of whole blocks: one absmax and one scaled 16-entry table per block, two codes per byte.
+        private readonly void DequantizeAlignedRow(int j, float* destination)
+        {
+            byte* p = Packed + ((long)j * K / 2);
+            long block = (long)j * K / BlockSize;
+            long nested = block / NestedBlockSize;
+            int inNested = (int)(block % NestedBlockSize);
+            float* table = stackalloc float[16];
+            for (int start = 0; start < K; start += BlockSize, block++)
+            {
+                float absmax = BlockAbsmax(block, ref nested, ref inNested);
+                for (int c = 0; c < 16; c++)
+                {
+                    table[c] = Codebook[c] * absmax;
+                }
+
+                for (int i = start; i < start + BlockSize; i += 2)
+                {
+                    byte packed = p[i >> 1];
+                    destination[i] = table[packed >> 4];
+                    destination[i + 1] = table[packed & 0xF];
+                }
             }
         }
 

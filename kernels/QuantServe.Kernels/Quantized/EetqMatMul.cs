@@ -4,6 +4,8 @@ namespace QuantServe.Kernels.Quantized;
 /// EETQ W8A16: y[m x n] = x[m x k] W^T with W = <see cref="Int8RowWeights"/> (int8 codes, fp32 row scales)
 /// and fp32 activations. Each code is widened to fp32 in registers (vpmovsxbd + vcvtdq2ps), multiplied with
 /// x in fp32 and the row scale is applied once to the finished dot product. Threaded over output features.
+/// From <see cref="PrefillBody{TDot}.MinRows"/> activation rows on (prefill), blocks of weight rows are
+/// dequantized into an L2-sized fp32 buffer and multiplied by the dense fp32 GEMM tile instead.
 /// </summary>
 public static unsafe class EetqMatMul
 {
@@ -20,9 +22,15 @@ public static unsafe class EetqMatMul
     public static void Multiply(Int8RowWeights weights, float* x, float* y, int m)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        RowTileBody<ScaledRowDot<Int8Codes>>.Run(
-            new ScaledRowDot<Int8Codes> { Codes = (byte*)weights.CodesPointer, Scales = weights.ScalesPointer, X = x, K = weights.Cols },
-            y, m, weights.Rows);
+        var kernel = new ScaledRowDot<Int8Codes> { Codes = (byte*)weights.CodesPointer, Scales = weights.ScalesPointer, X = x, K = weights.Cols };
+        if (m >= PrefillBody<ScaledRowDot<Int8Codes>>.MinRows)
+        {
+            PrefillBody<ScaledRowDot<Int8Codes>>.Run(kernel, x, y, m, weights.Rows, weights.Cols);
+        }
+        else
+        {
+            RowTileBody<ScaledRowDot<Int8Codes>>.Run(kernel, y, m, weights.Rows);
+        }
     }
 
     /// <summary>Scalar twin of <see cref="Multiply(Int8RowWeights, ReadOnlySpan{float}, Span{float}, int)"/>: fp32 sums in k order.</summary>

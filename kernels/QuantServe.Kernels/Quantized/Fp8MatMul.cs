@@ -3,6 +3,8 @@ namespace QuantServe.Kernels.Quantized;
 /// <summary>
 /// y[m x n] = x[m x k] W^T with W = <see cref="Fp8RowWeights"/> and fp32 activations: e4m3 codes are decoded
 /// by bit arithmetic in registers (never a full fp32 W), the row scale applies to the finished dot product.
+/// From <see cref="PrefillBody{TDot}.MinRows"/> activation rows on (prefill), blocks of weight rows are
+/// dequantized into an L2-sized fp32 buffer and multiplied by the dense fp32 GEMM tile instead.
 /// </summary>
 public static unsafe class Fp8MatMul
 {
@@ -19,9 +21,15 @@ public static unsafe class Fp8MatMul
     public static void Multiply(Fp8RowWeights weights, float* x, float* y, int m)
     {
         ArgumentNullException.ThrowIfNull(weights);
-        RowTileBody<ScaledRowDot<Fp8Codes>>.Run(
-            new ScaledRowDot<Fp8Codes> { Codes = weights.CodesPointer, Scales = weights.ScalesPointer, X = x, K = weights.Cols },
-            y, m, weights.Rows);
+        var kernel = new ScaledRowDot<Fp8Codes> { Codes = weights.CodesPointer, Scales = weights.ScalesPointer, X = x, K = weights.Cols };
+        if (m >= PrefillBody<ScaledRowDot<Fp8Codes>>.MinRows)
+        {
+            PrefillBody<ScaledRowDot<Fp8Codes>>.Run(kernel, x, y, m, weights.Rows, weights.Cols);
+        }
+        else
+        {
+            RowTileBody<ScaledRowDot<Fp8Codes>>.Run(kernel, y, m, weights.Rows);
+        }
     }
 
     /// <summary>Scalar twin: table decode, fp32 sums in k order.</summary>

@@ -10,13 +10,32 @@ namespace QuantServe.Kernels.Quantized;
 /// codes are decoded to fp32 in registers by <typeparamref name="TCodes"/>, multiplied with fp32 activations
 /// (two accumulator chains per row in the AVX-512 path) and the row scale multiplies the finished sums.
 /// </summary>
-internal unsafe struct ScaledRowDot<TCodes> : IRowDot
+internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
     where TCodes : struct, IByteCodes
 {
     public byte* Codes;
     public float* Scales;
     public float* X;
     public int K;
+
+    public readonly void DequantizeRow(int j, float* destination)
+    {
+        byte* w = Codes + ((long)j * K);
+        float scale = Scales[j];
+        int i = 0;
+        if (Avx512F.IsSupported)
+        {
+            for (; i + 16 <= K; i += 16)
+            {
+                (TCodes.Decode16(w + i) * scale).Store(destination + i);
+            }
+        }
+
+        for (; i < K; i++)
+        {
+            destination[i] = TCodes.Decode1(w + i) * scale;
+        }
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void Dot<TRows>(int j, int firstRow, float* y, int ldy)

@@ -21,6 +21,11 @@ public class QuantizedMatMulTests
 
             yield return [scheme, 5, 9, 256];
             yield return [scheme, 4, 33, 512];
+
+            // Prefill path (16 rows and more): weight-row blocks of 16 with a partial last block, odd k.
+            yield return [scheme, 16, 16, 64];
+            yield return [scheme, 17, 35, 192];
+            yield return [scheme, 33, 18, 65];
         }
     }
 
