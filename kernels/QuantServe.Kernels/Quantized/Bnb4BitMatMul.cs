@@ -245,13 +245,14 @@ public static unsafe class Bnb4BitMatMul
             long block = (long)j * k / blockSize;
             long nested = block / NestedBlockSize;
             int inNested = (int)(block % NestedBlockSize);
+            float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx; // rows past TRows.Value are never read
             Vector512<float> codebook = Vector512.Load(Codebook);
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
             for (int start = 0; start < k; start += blockSize, block++)
             {
                 Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
-                for (int i = start; i < start + blockSize; i += 32)
+                for (nint i = start; i < start + blockSize; i += 32)
                 {
                     Vector512<int> bytes = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));
                     Vector512<float> even = Avx512F.PermuteVar16x32(table, Vector512.ShiftRightLogical(bytes, 4));
@@ -260,20 +261,20 @@ public static unsafe class Bnb4BitMatMul
                     b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 16), odd, b0);
                     if (rows > 1)
                     {
-                        a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i), even, a1);
-                        b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i + 16), odd, b1);
+                        a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + i), even, a1);
+                        b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), odd, b1);
                     }
 
                     if (rows > 2)
                     {
-                        a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i), even, a2);
-                        b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i + 16), odd, b2);
+                        a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x2 + i), even, a2);
+                        b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), odd, b2);
                     }
 
                     if (rows > 3)
                     {
-                        a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i), even, a3);
-                        b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i + 16), odd, b3);
+                        a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x3 + i), even, a3);
+                        b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), odd, b3);
                     }
                 }
             }
@@ -304,6 +305,7 @@ public static unsafe class Bnb4BitMatMul
             long block = (long)j * k / blockSize;
             long nested = block / NestedBlockSize;
             int inNested = (int)(block % NestedBlockSize);
+            float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
             Vector256<float> lowCodes = Vector256.Load(Codebook);
             Vector256<float> highCodes = Vector256.Load(Codebook + 8);
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -312,7 +314,7 @@ public static unsafe class Bnb4BitMatMul
                 float absmax = BlockAbsmax(block, ref nested, ref inNested);
                 Vector256<float> low = lowCodes * absmax;
                 Vector256<float> high = highCodes * absmax;
-                for (int i = start; i < start + blockSize; i += 16)
+                for (nint i = start; i < start + blockSize; i += 16)
                 {
                     Vector256<int> bytes = Avx2.ConvertToVector256Int32(p + (i >> 1));
                     Vector256<float> even = Lookup(low, high, Vector256.ShiftRightLogical(bytes, 4));
@@ -320,17 +322,17 @@ public static unsafe class Bnb4BitMatMul
                     a0 = Fma.MultiplyAdd(Vector256.Load(x + i), even, Fma.MultiplyAdd(Vector256.Load(x + i + 8), odd, a0));
                     if (rows > 1)
                     {
-                        a1 = Fma.MultiplyAdd(Vector256.Load(x + ldx + i), even, Fma.MultiplyAdd(Vector256.Load(x + ldx + i + 8), odd, a1));
+                        a1 = Fma.MultiplyAdd(Vector256.Load(x1 + i), even, Fma.MultiplyAdd(Vector256.Load(x1 + i + 8), odd, a1));
                     }
 
                     if (rows > 2)
                     {
-                        a2 = Fma.MultiplyAdd(Vector256.Load(x + (2 * ldx) + i), even, Fma.MultiplyAdd(Vector256.Load(x + (2 * ldx) + i + 8), odd, a2));
+                        a2 = Fma.MultiplyAdd(Vector256.Load(x2 + i), even, Fma.MultiplyAdd(Vector256.Load(x2 + i + 8), odd, a2));
                     }
 
                     if (rows > 3)
                     {
-                        a3 = Fma.MultiplyAdd(Vector256.Load(x + (3 * ldx) + i), even, Fma.MultiplyAdd(Vector256.Load(x + (3 * ldx) + i + 8), odd, a3));
+                        a3 = Fma.MultiplyAdd(Vector256.Load(x3 + i), even, Fma.MultiplyAdd(Vector256.Load(x3 + i + 8), odd, a3));
                     }
                 }
             }
@@ -365,6 +367,7 @@ public static unsafe class Bnb4BitMatMul
         {
             int rows = TRows.Value;
             long first = (long)j * K;
+            float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx;
             float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
             long currentBlock = -1;
             float absmax = 0f;
@@ -385,17 +388,17 @@ public static unsafe class Bnb4BitMatMul
                 s0 += x[i] * w;
                 if (rows > 1)
                 {
-                    s1 += x[ldx + i] * w;
+                    s1 += x1[i] * w;
                 }
 
                 if (rows > 2)
                 {
-                    s2 += x[(2 * ldx) + i] * w;
+                    s2 += x2[i] * w;
                 }
 
                 if (rows > 3)
                 {
-                    s3 += x[(3 * ldx) + i] * w;
+                    s3 += x3[i] * w;
                 }
             }
 

@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace QuantServe.Kernels.Quantized;
 
@@ -98,18 +99,39 @@ public static class Fp8E4M3
         return (result | ((codes & Vector256.Create(0x80u)) << 24)).AsSingle();
     }
 
+    // value(code) = m * P[code >> 3] + Q[code >> 3] for the 32 (sign, exponent) pairs: P = +-2^(max(E, 1) - 10)
+    // and Q = +-8 * P for normals (the implicit leading 1), 0 for subnormals. Every step is exact.
+    private static readonly Vector512<float> StepLow = Vector512.Create(BuildStepTable(0, implicitOne: false));
+    private static readonly Vector512<float> StepHigh = Vector512.Create(BuildStepTable(16, implicitOne: false));
+    private static readonly Vector512<float> BaseLow = Vector512.Create(BuildStepTable(0, implicitOne: true));
+    private static readonly Vector512<float> BaseHigh = Vector512.Create(BuildStepTable(16, implicitOne: true));
+
     /// <summary>
     /// <see cref="Decode(Vector512{uint})"/> for codes known not to be NaN (the matmul kernels: packed fp8
-    /// weights refuse NaN codes when they are built), two operations shorter.
+    /// weights refuse NaN codes when they are built): two 32-entry table permutes (vpermt2ps) indexed by
+    /// sign and exponent, and one fused multiply-add with the mantissa.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static Vector512<float> DecodeFinite(Vector512<uint> codes)
     {
-        Vector512<uint> magnitude = codes & Vector512.Create(0x7Fu);
-        Vector512<uint> subnormal = Vector512.LessThan(magnitude, Vector512.Create(8u));
-        Vector512<uint> bits = (magnitude << 20) + Vector512.Create(120u << 23) + (subnormal & Vector512.Create(1u << 23));
-        Vector512<float> value = bits.AsSingle() - (subnormal & Vector512.Create(SmallestNormalBits)).AsSingle();
-        return Vector512.ConditionalSelect(Vector512.Create(0x80000000u), codes << 24, value.AsUInt32()).AsSingle();
+        Vector512<int> signAndExponent = (codes >> 3).AsInt32();
+        Vector512<float> mantissa = Avx512F.ConvertToVector512Single((codes & Vector512.Create(7u)).AsInt32());
+        Vector512<float> step = Avx512F.PermuteVar16x32x2(StepLow, signAndExponent, StepHigh);
+        Vector512<float> implicitOne = Avx512F.PermuteVar16x32x2(BaseLow, signAndExponent, BaseHigh);
+        return Avx512F.FusedMultiplyAdd(mantissa, step, implicitOne);
+    }
+
+    private static float[] BuildStepTable(int first, bool implicitOne)
+    {
+        var table = new float[16];
+        for (int i = 0; i < 16; i++)
+        {
+            int index = first + i, exponent = index & 0xF;
+            float step = MathF.ScaleB((index & 0x10) != 0 ? -1f : 1f, Math.Max(exponent, 1) - 10);
+            table[i] = implicitOne ? (exponent == 0 ? 0f * step : 8f * step) : step;
+        }
+
+        return table;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -209,9 +209,10 @@ public static unsafe class LlmInt8MatMul
             int k = K;
             int ldx = k;
             short* q = Codes + ((long)firstRow * k);
+            short* q1 = q + ldx, q2 = q1 + ldx, q3 = q2 + ldx; // rows past TRows.Value are never read
             sbyte* w = Weights + ((long)j * k);
             int d0 = 0, d1 = 0, d2 = 0, d3 = 0;
-            int i = 0;
+            nint i = 0;
             if (Avx512BW.IsSupported)
             {
                 Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -221,17 +222,17 @@ public static unsafe class LlmInt8MatMul
                     a0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + i), wv);
                     if (rows > 1)
                     {
-                        a1 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + ldx + i), wv);
+                        a1 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q1 + i), wv);
                     }
 
                     if (rows > 2)
                     {
-                        a2 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + (2 * ldx) + i), wv);
+                        a2 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q2 + i), wv);
                     }
 
                     if (rows > 3)
                     {
-                        a3 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + (3 * ldx) + i), wv);
+                        a3 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q3 + i), wv);
                     }
                 }
 
@@ -249,17 +250,17 @@ public static unsafe class LlmInt8MatMul
                     a0 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + i), wv);
                     if (rows > 1)
                     {
-                        a1 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + ldx + i), wv);
+                        a1 += Avx2.MultiplyAddAdjacent(Vector256.Load(q1 + i), wv);
                     }
 
                     if (rows > 2)
                     {
-                        a2 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + (2 * ldx) + i), wv);
+                        a2 += Avx2.MultiplyAddAdjacent(Vector256.Load(q2 + i), wv);
                     }
 
                     if (rows > 3)
                     {
-                        a3 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + (3 * ldx) + i), wv);
+                        a3 += Avx2.MultiplyAddAdjacent(Vector256.Load(q3 + i), wv);
                     }
                 }
 
@@ -275,17 +276,17 @@ public static unsafe class LlmInt8MatMul
                 d0 += q[i] * wi;
                 if (rows > 1)
                 {
-                    d1 += q[ldx + i] * wi;
+                    d1 += q1[i] * wi;
                 }
 
                 if (rows > 2)
                 {
-                    d2 += q[(2 * ldx) + i] * wi;
+                    d2 += q2[i] * wi;
                 }
 
                 if (rows > 3)
                 {
-                    d3 += q[(3 * ldx) + i] * wi;
+                    d3 += q3[i] * wi;
                 }
             }
 

@@ -45,9 +45,10 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
         int k = K;
         int ldx = k;
         float* x = X + ((long)firstRow * k);
+        float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx; // rows past TRows.Value are never read
         byte* w = Codes + ((long)j * k);
         float s0 = 0, s1 = 0, s2 = 0, s3 = 0;
-        int i = 0;
+        nint i = 0; // native-sized index: the addressing needs no sign extension per load
         if (Avx512F.IsSupported)
         {
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
@@ -60,20 +61,20 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
                 b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 16), w1, b0);
                 if (rows > 1)
                 {
-                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i), w0, a1);
-                    b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + ldx + i + 16), w1, b1);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + i), w0, a1);
+                    b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x1 + i + 16), w1, b1);
                 }
 
                 if (rows > 2)
                 {
-                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i), w0, a2);
-                    b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (2 * ldx) + i + 16), w1, b2);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x2 + i), w0, a2);
+                    b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(x2 + i + 16), w1, b2);
                 }
 
                 if (rows > 3)
                 {
-                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i), w0, a3);
-                    b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + (3 * ldx) + i + 16), w1, b3);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x3 + i), w0, a3);
+                    b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(x3 + i + 16), w1, b3);
                 }
             }
 
@@ -91,17 +92,17 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
                 a0 = Fma.MultiplyAdd(Vector256.Load(x + i), w0, a0);
                 if (rows > 1)
                 {
-                    a1 = Fma.MultiplyAdd(Vector256.Load(x + ldx + i), w0, a1);
+                    a1 = Fma.MultiplyAdd(Vector256.Load(x1 + i), w0, a1);
                 }
 
                 if (rows > 2)
                 {
-                    a2 = Fma.MultiplyAdd(Vector256.Load(x + (2 * ldx) + i), w0, a2);
+                    a2 = Fma.MultiplyAdd(Vector256.Load(x2 + i), w0, a2);
                 }
 
                 if (rows > 3)
                 {
-                    a3 = Fma.MultiplyAdd(Vector256.Load(x + (3 * ldx) + i), w0, a3);
+                    a3 = Fma.MultiplyAdd(Vector256.Load(x3 + i), w0, a3);
                 }
             }
 
@@ -117,17 +118,17 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
             s0 += x[i] * wi;
             if (rows > 1)
             {
-                s1 += x[ldx + i] * wi;
+                s1 += x1[i] * wi;
             }
 
             if (rows > 2)
             {
-                s2 += x[(2 * ldx) + i] * wi;
+                s2 += x2[i] * wi;
             }
 
             if (rows > 3)
             {
-                s3 += x[(3 * ldx) + i] * wi;
+                s3 += x3[i] * wi;
             }
         }
 
