@@ -201,9 +201,28 @@ public static unsafe class Bnb4BitMatMul
             long nested = block / NestedBlockSize;
             int inNested = (int)(block % NestedBlockSize);
             float* table = stackalloc float[16];
+            bool wide = Avx512F.IsSupported && BlockSize % 32 == 0;
+            Vector512<int> firstHalf = Vector512.Create(0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+            Vector512<int> secondHalf = firstHalf + Vector512.Create(8);
             for (int start = 0; start < K; start += BlockSize, block++)
             {
                 float absmax = BlockAbsmax(block, ref nested, ref inNested);
+                if (wide)
+                {
+                    // 16 bytes -> even and odd elements by vpermps, interleaved back into order by vpermt2ps.
+                    Vector512<float> scaled = Vector512.Load(Codebook) * absmax;
+                    for (nint i = start; i < start + BlockSize; i += 32)
+                    {
+                        Vector512<int> bytes = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));
+                        Vector512<float> even = Avx512F.PermuteVar16x32(scaled, Vector512.ShiftRightLogical(bytes, 4));
+                        Vector512<float> odd = Avx512F.PermuteVar16x32(scaled, bytes & Vector512.Create(0xF));
+                        Avx512F.PermuteVar16x32x2(even, firstHalf, odd).Store(destination + i);
+                        Avx512F.PermuteVar16x32x2(even, secondHalf, odd).Store(destination + i + 16);
+                    }
+
+                    continue;
+                }
+
                 for (int c = 0; c < 16; c++)
                 {
                     table[c] = Codebook[c] * absmax;

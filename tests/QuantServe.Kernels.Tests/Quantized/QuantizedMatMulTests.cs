@@ -9,7 +9,7 @@ public class QuantizedMatMulTests
     // k covers the scalar tails (1, 7, 31, 33), block multiples (64, 128, 192) and blocks split across rows (65, 257).
     public static IEnumerable<object[]> Shapes()
     {
-        int[] ms = [1, 2, 3, 4, 5, 7];
+        int[] ms = [1, 2, 3, 4, 5, 7]; // 1-3: row-tile kernels; 4 and more: the prefill path
         int[] ns = [1, 3, 17];
         int[] ks = [1, 7, 31, 33, 64, 65, 128, 192, 257];
         foreach (string scheme in QuantizedScheme.All.Keys)
@@ -22,7 +22,7 @@ public class QuantizedMatMulTests
             yield return [scheme, 5, 9, 256];
             yield return [scheme, 4, 33, 512];
 
-            // Prefill path (16 rows and more): weight-row blocks of 16 with a partial last block, odd k.
+            // Prefill path (4 rows and more): weight-row blocks of 16 with a partial last block, odd k.
             yield return [scheme, 16, 16, 64];
             yield return [scheme, 17, 35, 192];
             yield return [scheme, 33, 18, 65];
