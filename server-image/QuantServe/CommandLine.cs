@@ -1,5 +1,6 @@
 using QuantServe.Cli.Commands;
 using QuantServe.Engine.Checkpoints;
+using QuantServe.Engine.Hub;
 using QuantServe.Engine.Models;
 
 namespace QuantServe.Cli;
@@ -12,6 +13,8 @@ public static class CommandLine
         new GenerateCommand(),
         new EvaluateCommand(),
         new MakeModelCommand(),
+        new DownloadWeightsCommand(),
+        new ServeCommand(),
     ];
 
     public static int Run(string[] args)
@@ -38,7 +41,7 @@ public static class CommandLine
             Console.Error.WriteLine($"usage: quantserve {command.Name} {command.Summary[(command.Summary.IndexOf(':') + 1)..].Trim()}");
             return 2;
         }
-        catch (Exception e) when (e is ModelConfigException or SafetensorsException or InvalidDataException or IOException or ArgumentException or InvalidOperationException)
+        catch (Exception e) when (e is ModelConfigException or SafetensorsException or HubException or InvalidDataException or IOException or ArgumentException or InvalidOperationException or NotSupportedException)
         {
             Console.Error.WriteLine($"quantserve {command.Name}: error: {e.Message}");
             return 1;

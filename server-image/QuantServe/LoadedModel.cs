@@ -1,3 +1,4 @@
+using QuantServe.Engine.Hub;
 using QuantServe.Engine.Models;
 using QuantServe.Engine.Tokenization;
 using QuantServe.Engine.Weights;
@@ -17,25 +18,32 @@ public sealed class LoadedModel : IDisposable
     public LlamaModel Model { get; }
     public Tokenizer Tokenizer { get; }
 
-    /// <summary>Reads --model-id (env MODEL_ID), --dtype and --threads.</summary>
+    /// <summary>Reads --model-id (env MODEL_ID; a directory or a hub id), --revision, --dtype and --threads.</summary>
     public static LoadedModel Open(OptionReader options)
     {
         var modelId = options.RequiredString("model-id", "MODEL_ID");
         var dtype = options.String("dtype", "DTYPE") is { } d ? ParseDType(d) : (WeightDType?)null;
         if (options.Int("threads") is int threads)
             KernelThreads.Count = threads > 0 ? threads : throw new UsageException($"--threads must be positive, got {threads}");
-        if (!Directory.Exists(modelId))
-            throw new UsageException($"--model-id '{modelId}' is not a local model directory (config.json, tokenizer.json, *.safetensors)");
-        var model = LlamaModel.Load(modelId, dtype);
+        var revision = options.String("revision", "REVISION") ?? "main";
+        // A local directory is used as is; anything else is a hub id, fetched into (or found in) the HF cache.
+        var directory = Directory.Exists(modelId) ? modelId : DownloadAsync(modelId, revision).GetAwaiter().GetResult();
+        var model = LlamaModel.Load(directory, dtype);
         try
         {
-            return new LoadedModel(model, Tokenizer.Load(modelId));
+            return new LoadedModel(model, Tokenizer.Load(directory));
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    private static async Task<string> DownloadAsync(string modelId, string revision)
+    {
+        using var downloader = new ModelDownloader();
+        return await downloader.DownloadAsync(modelId, revision).ConfigureAwait(false);
     }
 
     private static WeightDType ParseDType(string name)

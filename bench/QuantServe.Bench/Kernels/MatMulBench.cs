@@ -7,13 +7,22 @@ namespace QuantServe.Bench.Kernels;
 /// <summary>
 /// Times MatMul on a 7B-class projection: decode GEMV (m = 1) of a 4096 x 4096 W against memory
 /// bandwidth, and prefill GEMM (m = 512) against FMA peak, for fp32, bf16 and fp16 weights.
-/// Reports the median of several runs after a warm-up run.
+/// GEMV calls cycle through copies of W filling 1 GiB, so W comes from DRAM as in a real decode
+/// (one 64 MiB matrix would sit in a large L3 and overstate the rate). Medians after a warm-up.
 /// </summary>
 public static unsafe class MatMulBench
 {
     private const int N = 4096;
     private const int K = 4096;
     private const int PrefillRows = 512;
+    private const long RegionBytes = 1L << 30;
+
+    private enum Format
+    {
+        F32,
+        BF16,
+        F16,
+    }
 
     /// <param name="threadCounts">KernelThreads.Count values to time, e.g. [1, 2].</param>
     /// <param name="bandwidthGBs">Measured read bandwidth for a thread count (MemoryBandwidth.Measure).</param>
@@ -25,22 +34,21 @@ public static unsafe class MatMulBench
         ArgumentNullException.ThrowIfNull(bandwidthGBs);
         ArgumentNullException.ThrowIfNull(fmaGFlops);
 
-        long weights = (long)N * K;
-        float* w32 = (float*)NativeMemory.AlignedAlloc((nuint)(weights * 4), 64);
-        ushort* wbf = (ushort*)NativeMemory.AlignedAlloc((nuint)(weights * 2), 64);
-        Half* w16 = (Half*)NativeMemory.AlignedAlloc((nuint)(weights * 2), 64);
+        var bandwidth = threadCounts.Distinct().ToDictionary(t => t, bandwidthGBs);
+        var peak = threadCounts.Distinct().ToDictionary(t => t, fmaGFlops);
+
+        const long weights = (long)N * K;
+        byte* region = (byte*)NativeMemory.AlignedAlloc((nuint)RegionBytes, 64);
         float* x = (float*)NativeMemory.AlignedAlloc((nuint)PrefillRows * K * 4, 64);
         float* y = (float*)NativeMemory.AlignedAlloc((nuint)PrefillRows * N * 4, 64);
         int saved = KernelThreads.Count;
         try
         {
             var random = new Random(1);
+            var master = new float[weights];
             for (long i = 0; i < weights; i++)
             {
-                float v = ((float)random.NextDouble() - 0.5f) * 0.1f;
-                w32[i] = v;
-                wbf[i] = FloatConversions.SingleToBF16(v);
-                w16[i] = (Half)v;
+                master[i] = ((float)random.NextDouble() - 0.5f) * 0.1f;
             }
 
             for (long i = 0; i < (long)PrefillRows * K; i++)
@@ -49,32 +57,32 @@ public static unsafe class MatMulBench
             }
 
             var rows = new List<MatMulTiming>();
-            foreach (int threads in threadCounts)
+            foreach (Format format in Enum.GetValues<Format>())
             {
-                double bandwidth = bandwidthGBs(threads);
-                double peak = fmaGFlops(threads);
-                KernelThreads.Count = threads;
+                int bytesPerWeight = format == Format.F32 ? 4 : 2;
+                long matrixBytes = weights * bytesPerWeight;
+                int copies = (int)(RegionBytes / matrixBytes);
+                FillCopies(region, master, format, copies, matrixBytes);
+                string name = format.ToString().ToLowerInvariant();
 
-                void Gemv(string name, int bytesPerWeight, Action multiply)
+                foreach (int threads in threadCounts)
                 {
-                    double ms = MedianMilliseconds(multiply, runs: 25);
-                    double rate = weights * bytesPerWeight / ms / 1e6;
-                    rows.Add(new MatMulTiming(name, threads, ms, rate, "GB/s", bandwidth, rate / bandwidth));
-                }
+                    KernelThreads.Count = threads;
+                    int next = 0;
+                    double ms = MedianMilliseconds(
+                        () =>
+                        {
+                            Multiply(format, x, region + (next * matrixBytes), y, 1);
+                            next = (next + 1) % copies;
+                        },
+                        runs: 3 * copies);
+                    double rate = matrixBytes / ms / 1e6;
+                    rows.Add(new MatMulTiming($"gemv {name} 1x{N}x{K}", threads, ms, rate, "GB/s", bandwidth[threads], rate / bandwidth[threads]));
 
-                void Gemm(string name, Action multiply)
-                {
-                    double ms = MedianMilliseconds(multiply, runs: 3);
-                    double rate = 2.0 * PrefillRows * N * K / ms / 1e6;
-                    rows.Add(new MatMulTiming(name, threads, ms, rate, "GFLOP/s", peak, rate / peak));
+                    ms = MedianMilliseconds(() => Multiply(format, x, region, y, PrefillRows), runs: 3);
+                    rate = 2.0 * PrefillRows * N * K / ms / 1e6;
+                    rows.Add(new MatMulTiming($"gemm {name} {PrefillRows}x{N}x{K}", threads, ms, rate, "GFLOP/s", peak[threads], rate / peak[threads]));
                 }
-
-                Gemv($"gemv f32 1x{N}x{K}", 4, () => MatMul.F32(x, w32, y, 1, N, K));
-                Gemv($"gemv bf16 1x{N}x{K}", 2, () => MatMul.BF16(x, wbf, y, 1, N, K));
-                Gemv($"gemv f16 1x{N}x{K}", 2, () => MatMul.F16(x, w16, y, 1, N, K));
-                Gemm($"gemm f32 {PrefillRows}x{N}x{K}", () => MatMul.F32(x, w32, y, PrefillRows, N, K));
-                Gemm($"gemm bf16 {PrefillRows}x{N}x{K}", () => MatMul.BF16(x, wbf, y, PrefillRows, N, K));
-                Gemm($"gemm f16 {PrefillRows}x{N}x{K}", () => MatMul.F16(x, w16, y, PrefillRows, N, K));
             }
 
             return rows;
@@ -82,11 +90,46 @@ public static unsafe class MatMulBench
         finally
         {
             KernelThreads.Count = saved;
-            NativeMemory.AlignedFree(w32);
-            NativeMemory.AlignedFree(wbf);
-            NativeMemory.AlignedFree(w16);
+            NativeMemory.AlignedFree(region);
             NativeMemory.AlignedFree(x);
             NativeMemory.AlignedFree(y);
+        }
+    }
+
+    private static void FillCopies(byte* region, float[] master, Format format, int copies, long matrixBytes)
+    {
+        switch (format)
+        {
+            case Format.F32:
+                master.CopyTo(new Span<float>(region, master.Length));
+                break;
+            case Format.BF16:
+                FloatConversions.F32ToBF16(master, new Span<ushort>(region, master.Length));
+                break;
+            default:
+                FloatConversions.F32ToF16(master, new Span<Half>(region, master.Length));
+                break;
+        }
+
+        for (int c = 1; c < copies; c++)
+        {
+            Buffer.MemoryCopy(region, region + (c * matrixBytes), matrixBytes, matrixBytes);
+        }
+    }
+
+    private static void Multiply(Format format, float* x, byte* w, float* y, int m)
+    {
+        switch (format)
+        {
+            case Format.F32:
+                MatMul.F32(x, (float*)w, y, m, N, K);
+                break;
+            case Format.BF16:
+                MatMul.BF16(x, (ushort*)w, y, m, N, K);
+                break;
+            default:
+                MatMul.F16(x, (Half*)w, y, m, N, K);
+                break;
         }
     }
 

@@ -17,6 +17,17 @@ internal readonly unsafe struct BF16Weights : IWeightFormat<ushort>
         hi = (Vector512.WidenUpper(v) << 16).AsSingle();
     }
 
+    public static bool PrefersEvenOdd => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadEvenOdd32(ushort* p, out Vector512<float> even, out Vector512<float> odd)
+    {
+        // Little-endian: each 32-bit lane holds an even weight in its low half, an odd one in its high half.
+        Vector512<uint> v = Vector512.Load((uint*)p);
+        even = (v << 16).AsSingle();
+        odd = (v & Vector512.Create(0xFFFF0000u)).AsSingle();
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Load16(ushort* p, out Vector256<float> lo, out Vector256<float> hi)
     {

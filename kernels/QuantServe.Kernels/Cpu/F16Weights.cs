@@ -28,6 +28,25 @@ internal readonly unsafe struct F16Weights : IWeightFormat<Half>
         }
     }
 
+    public static bool PrefersEvenOdd => true;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadEvenOdd32(Half* p, out Vector512<float> even, out Vector512<float> odd)
+    {
+        // Little-endian: each 32-bit lane holds an even weight in its low half, an odd one in its high half.
+        Vector512<uint> v = Vector512.Load((uint*)p);
+        if (HalfBits.AnyInfinityOrNaN(v.AsUInt16()))
+        {
+            even = HalfBits.ToSingle(v & Vector512.Create(0xFFFFu));
+            odd = HalfBits.ToSingle(v >> 16);
+        }
+        else
+        {
+            even = HalfBits.FiniteHighHalfToSingle(v << 16);
+            odd = HalfBits.FiniteHighHalfToSingle(v);
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Load16(Half* p, out Vector256<float> lo, out Vector256<float> hi)
     {

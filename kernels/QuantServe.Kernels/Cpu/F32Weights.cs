@@ -16,6 +16,14 @@ internal readonly unsafe struct F32Weights : IWeightFormat<float>
         hi = Vector512.Load(p + 16);
     }
 
+    public static bool PrefersEvenOdd => false;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static void LoadEvenOdd32(float* p, out Vector512<float> even, out Vector512<float> odd)
+    {
+        EvenOddLanes.Split(Vector512.Load(p), Vector512.Load(p + 16), out even, out odd);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Load16(float* p, out Vector256<float> lo, out Vector256<float> hi)
     {

@@ -68,6 +68,17 @@ internal static class HalfBits
         return Vector256.ConditionalSelect(Vector256.Create(0x80000000u), h << 16, magnitude.AsUInt32()).AsSingle();
     }
 
+    /// <summary>
+    /// FiniteToSingle for a half held in the high 16 bits of each lane (the low 16 bits are ignored),
+    /// which is where an odd element of a pair already sits: no widening needed.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> FiniteHighHalfToSingle(Vector512<uint> t)
+    {
+        Vector512<float> magnitude = ((t & Vector512.Create(0x7FFF0000u)) >> 3).AsSingle() * Vector512.Create(RebiasFactorBits).AsSingle();
+        return Vector512.ConditionalSelect(Vector512.Create(0x80000000u), t, magnitude.AsUInt32()).AsSingle();
+    }
+
     // Round to nearest even (F. Giesen's float_to_half_fast3_rtne, branch-free): overflow goes to
     // infinity, NaN keeps its sign and upper 10 payload bits with the quiet bit set.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

@@ -9,11 +9,13 @@ namespace QuantServe.Kernels.Cpu;
 /// <para>
 /// One kernel serves decode (m = 1, a GEMV bound by memory bandwidth) and prefill (a GEMM bound by
 /// FMA throughput): a register tile of 4 x rows by 4 W rows keeps 16 vector accumulators, so every
-/// 32 weights loaded (and converted from f16/bf16, once) feed up to 4 x rows. Rows of y are blocked
-/// by <see cref="RowBlock"/> and k by <see cref="DepthBlock"/> so that the x panel stays in L2 and a
-/// 4-row slice of W in L1 while it is reused; W is streamed once per row block and never converted
-/// to fp32 as a whole. Threads split (row block, 4 W rows) units, so the result does not depend on
-/// the thread count.
+/// 32 weights loaded feed up to 4 x rows. Rows of y are blocked by <see cref="RowBlock"/> and k by
+/// <see cref="DepthBlock"/> so that the x panel stays in L2 and a 4-row slice of W in L1 while it is
+/// reused; W is streamed once per row block. f16/bf16 weights are converted in registers when one x
+/// tile uses them (decode), or once per (4 W rows x DepthBlock) slice into an fp32 stack buffer that
+/// all x tiles of the row block reuse (prefill); W is never converted to fp32 as a whole. Threads
+/// split (row block, 4 W rows) units, and each output's arithmetic is fixed by the shape, so the
+/// result does not depend on the thread count.
 /// </para>
 /// <para>y must not overlap x or W. The pointer entries trust the caller for buffer sizes; the span
 /// entries check them.</para>
@@ -231,6 +233,10 @@ public static unsafe class MatMul
 
         private void Block(int i0, int i1, int j0, int j1)
         {
+            // With several x row tiles per W tile, f16/bf16 rows are converted once into an fp32
+            // slice (4 rows x depthBlock, on the stack) that every x tile of the block then reuses.
+            bool convert = typeof(TWeight) != typeof(float) && i1 - i0 > 4;
+            float* slice = stackalloc float[convert ? WeightRowsPerTile * depthBlock : 0];
             for (int k0 = 0; k0 < k; k0 += depthBlock)
             {
                 int k1 = Math.Min(k, k0 + depthBlock);
@@ -239,41 +245,92 @@ public static unsafe class MatMul
                 {
                     int nr = Math.Min(WeightRowsPerTile, j1 - j);
                     TWeight* wj = w + ((long)j * k);
-                    int i = i0;
-                    for (; i <= i1 - 4; i += 4)
+                    if (convert)
                     {
-                        Tile<FourRows>(i, wj, j, k0, k1, nr, accumulate);
-                    }
+                        int depth = k1 - k0;
+                        for (int r = 0; r < nr; r++)
+                        {
+                            ToSingle(wj + ((long)r * k) + k0, slice + (r * depth), depth);
+                        }
 
-                    switch (i1 - i)
+                        // Index the slice with the same kk as x: row r, column kk is slice[r * depth + kk - k0].
+                        Rows<F32Weights, float>(i0, i1, slice - k0, depth, j, k0, k1, nr, accumulate);
+                    }
+                    else
                     {
-                        case 1:
-                            Tile<OneRow>(i, wj, j, k0, k1, nr, accumulate);
-                            break;
-                        case 2:
-                            Tile<TwoRows>(i, wj, j, k0, k1, nr, accumulate);
-                            break;
-                        case 3:
-                            Tile<ThreeRows>(i, wj, j, k0, k1, nr, accumulate);
-                            break;
+                        Rows<TFormat, TWeight>(i0, i1, wj, k, j, k0, k1, nr, accumulate);
                     }
                 }
             }
         }
 
+        private void Rows<TF, TW>(int i0, int i1, TW* wj, int ldw, int j, int k0, int k1, int nr, bool accumulate)
+            where TF : struct, IWeightFormat<TW>
+            where TW : unmanaged
+        {
+            int i = i0;
+            for (; i <= i1 - 4; i += 4)
+            {
+                Tile<TF, TW, FourRows>(i, wj, ldw, j, k0, k1, nr, accumulate);
+            }
+
+            switch (i1 - i)
+            {
+                case 1:
+                    Tile<TF, TW, OneRow>(i, wj, ldw, j, k0, k1, nr, accumulate);
+                    break;
+                case 2:
+                    Tile<TF, TW, TwoRows>(i, wj, ldw, j, k0, k1, nr, accumulate);
+                    break;
+                case 3:
+                    Tile<TF, TW, ThreeRows>(i, wj, ldw, j, k0, k1, nr, accumulate);
+                    break;
+            }
+        }
+
+        private static void ToSingle(TWeight* source, float* destination, int count)
+        {
+            int kk = 0;
+            if (Vector512.IsHardwareAccelerated)
+            {
+                for (; kk <= count - 32; kk += 32)
+                {
+                    TFormat.Load32(source + kk, out Vector512<float> lo, out Vector512<float> hi);
+                    lo.Store(destination + kk);
+                    hi.Store(destination + kk + 16);
+                }
+            }
+            else
+            {
+                for (; kk <= count - 16; kk += 16)
+                {
+                    TFormat.Load16(source + kk, out Vector256<float> lo, out Vector256<float> hi);
+                    lo.Store(destination + kk);
+                    hi.Store(destination + kk + 8);
+                }
+            }
+
+            for (; kk < count; kk++)
+            {
+                destination[kk] = TFormat.ToSingle(source + kk);
+            }
+        }
+
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        private void Tile<TRows>(int i, TWeight* wj, int j, int k0, int k1, int nr, bool accumulate)
+        private void Tile<TF, TW, TRows>(int i, TW* wj, int ldw, int j, int k0, int k1, int nr, bool accumulate)
+            where TF : struct, IWeightFormat<TW>
+            where TW : unmanaged
             where TRows : struct, IRowCount
         {
             float* xi = x + ((long)i * k);
             float* yij = y + ((long)i * n) + j;
             if (Vector512.IsHardwareAccelerated)
             {
-                Tile512<TFormat, TWeight, TRows>(xi, wj, yij, k, n, k0, k1, nr, accumulate);
+                Tile512<TF, TW, TRows>(xi, wj, ldw, yij, k, n, k0, k1, nr, accumulate);
             }
             else
             {
-                Tile256<TFormat, TWeight, TRows>(xi, wj, yij, k, n, k0, k1, nr, accumulate);
+                Tile256<TF, TW, TRows>(xi, wj, ldw, yij, k, n, k0, k1, nr, accumulate);
             }
         }
     }
@@ -321,18 +378,20 @@ public static unsafe class MatMul
 
     // Tile512 and Tile256 are the same register tile at two vector widths: 4 x rows (TRows of them
     // live) by 4 W rows, 32 (16) weights per step, an fp32 scalar loop for the k % 32 (16) tail.
+    // Tile512 takes 16-bit weights as even/odd lanes and permutes x to match (see EvenOddLanes).
+    // The bodies are written out (generated once, then kept by hand) so the JIT sees plain locals.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile512<TFormat, TWeight, TRows>(
-        float* x, TWeight* w, float* y, int k, int n, int kBegin, int kEnd, int nr, bool accumulate)
+        float* x, TWeight* w, int ldw, float* y, int k, int n, int kBegin, int kEnd, int nr, bool accumulate)
         where TFormat : struct, IWeightFormat<TWeight>
         where TWeight : unmanaged
         where TRows : struct, IRowCount
     {
         // Rows of W past nr alias row 0: computed and dropped, so the loop has no branches.
         TWeight* w0 = w;
-        TWeight* w1 = nr > 1 ? w + k : w;
-        TWeight* w2 = nr > 2 ? w + (2 * k) : w;
-        TWeight* w3 = nr > 3 ? w + (3 * k) : w;
+        TWeight* w1 = nr > 1 ? w + ldw : w;
+        TWeight* w2 = nr > 2 ? w + (2 * ldw) : w;
+        TWeight* w3 = nr > 3 ? w + (3 * ldw) : w;
         float* x0 = x + (0 * (long)k);
         float* x1 = x + (1 * (long)k);
         float* x2 = x + (2 * (long)k);
@@ -341,15 +400,34 @@ public static unsafe class MatMul
         Vector512<float> c10 = default, c11 = default, c12 = default, c13 = default;
         Vector512<float> c20 = default, c21 = default, c22 = default, c23 = default;
         Vector512<float> c30 = default, c31 = default, c32 = default, c33 = default;
+        // 16-bit weights split into even/odd lanes more cheaply than they widen; x follows suit.
+        bool evenOdd = TFormat.PrefersEvenOdd && EvenOddLanes.IsSupported;
         int kk = kBegin;
         for (; kk <= kEnd - 32; kk += 32)
         {
-            TFormat.Load32(w0 + kk, out Vector512<float> lo0, out Vector512<float> hi0);
-            TFormat.Load32(w1 + kk, out Vector512<float> lo1, out Vector512<float> hi1);
-            TFormat.Load32(w2 + kk, out Vector512<float> lo2, out Vector512<float> hi2);
-            TFormat.Load32(w3 + kk, out Vector512<float> lo3, out Vector512<float> hi3);
+            Vector512<float> lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
+            if (evenOdd)
+            {
+                TFormat.LoadEvenOdd32(w0 + kk, out lo0, out hi0);
+                TFormat.LoadEvenOdd32(w1 + kk, out lo1, out hi1);
+                TFormat.LoadEvenOdd32(w2 + kk, out lo2, out hi2);
+                TFormat.LoadEvenOdd32(w3 + kk, out lo3, out hi3);
+            }
+            else
+            {
+                TFormat.Load32(w0 + kk, out lo0, out hi0);
+                TFormat.Load32(w1 + kk, out lo1, out hi1);
+                TFormat.Load32(w2 + kk, out lo2, out hi2);
+                TFormat.Load32(w3 + kk, out lo3, out hi3);
+            }
+
             Vector512<float> xl0 = Vector512.Load(x0 + kk);
             Vector512<float> xh0 = Vector512.Load(x0 + kk + 16);
+            if (evenOdd)
+            {
+                EvenOddLanes.Split(xl0, xh0, out xl0, out xh0);
+            }
+
             c00 = Vector512.FusedMultiplyAdd(xh0, hi0, Vector512.FusedMultiplyAdd(xl0, lo0, c00));
             c01 = Vector512.FusedMultiplyAdd(xh0, hi1, Vector512.FusedMultiplyAdd(xl0, lo1, c01));
             c02 = Vector512.FusedMultiplyAdd(xh0, hi2, Vector512.FusedMultiplyAdd(xl0, lo2, c02));
@@ -359,6 +437,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl1 = Vector512.Load(x1 + kk);
                 Vector512<float> xh1 = Vector512.Load(x1 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl1, xh1, out xl1, out xh1);
+                }
+
                 c10 = Vector512.FusedMultiplyAdd(xh1, hi0, Vector512.FusedMultiplyAdd(xl1, lo0, c10));
                 c11 = Vector512.FusedMultiplyAdd(xh1, hi1, Vector512.FusedMultiplyAdd(xl1, lo1, c11));
                 c12 = Vector512.FusedMultiplyAdd(xh1, hi2, Vector512.FusedMultiplyAdd(xl1, lo2, c12));
@@ -369,6 +452,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl2 = Vector512.Load(x2 + kk);
                 Vector512<float> xh2 = Vector512.Load(x2 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl2, xh2, out xl2, out xh2);
+                }
+
                 c20 = Vector512.FusedMultiplyAdd(xh2, hi0, Vector512.FusedMultiplyAdd(xl2, lo0, c20));
                 c21 = Vector512.FusedMultiplyAdd(xh2, hi1, Vector512.FusedMultiplyAdd(xl2, lo1, c21));
                 c22 = Vector512.FusedMultiplyAdd(xh2, hi2, Vector512.FusedMultiplyAdd(xl2, lo2, c22));
@@ -379,6 +467,11 @@ public static unsafe class MatMul
             {
                 Vector512<float> xl3 = Vector512.Load(x3 + kk);
                 Vector512<float> xh3 = Vector512.Load(x3 + kk + 16);
+                if (evenOdd)
+                {
+                    EvenOddLanes.Split(xl3, xh3, out xl3, out xh3);
+                }
+
                 c30 = Vector512.FusedMultiplyAdd(xh3, hi0, Vector512.FusedMultiplyAdd(xl3, lo0, c30));
                 c31 = Vector512.FusedMultiplyAdd(xh3, hi1, Vector512.FusedMultiplyAdd(xl3, lo1, c31));
                 c32 = Vector512.FusedMultiplyAdd(xh3, hi2, Vector512.FusedMultiplyAdd(xl3, lo2, c32));
@@ -460,16 +553,16 @@ public static unsafe class MatMul
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile256<TFormat, TWeight, TRows>(
-        float* x, TWeight* w, float* y, int k, int n, int kBegin, int kEnd, int nr, bool accumulate)
+        float* x, TWeight* w, int ldw, float* y, int k, int n, int kBegin, int kEnd, int nr, bool accumulate)
         where TFormat : struct, IWeightFormat<TWeight>
         where TWeight : unmanaged
         where TRows : struct, IRowCount
     {
         // Rows of W past nr alias row 0: computed and dropped, so the loop has no branches.
         TWeight* w0 = w;
-        TWeight* w1 = nr > 1 ? w + k : w;
-        TWeight* w2 = nr > 2 ? w + (2 * k) : w;
-        TWeight* w3 = nr > 3 ? w + (3 * k) : w;
+        TWeight* w1 = nr > 1 ? w + ldw : w;
+        TWeight* w2 = nr > 2 ? w + (2 * ldw) : w;
+        TWeight* w3 = nr > 3 ? w + (3 * ldw) : w;
         float* x0 = x + (0 * (long)k);
         float* x1 = x + (1 * (long)k);
         float* x2 = x + (2 * (long)k);

@@ -29,10 +29,12 @@ public sealed class BatchGenerator(LlamaModel model, Tokenizer tokenizer)
                 for (int i = 0; i < active.Count; i++)
                     chunks[i] = sequences[active[i]].NextChunk();
                 var logits = model.Forward(chunks.AsSpan(0, active.Count), cache);
+                int row = 0;
                 for (int i = 0; i < active.Count; i++)
                 {
-                    var token = sequences[active[i]].Accept(logits.Slice(i * vocab, vocab));
-                    onToken?.Invoke(active[i], token);
+                    if (sequences[active[i]].Consume(logits.Slice(row * vocab, sequences[active[i]].LogitRows * vocab), vocab) is { } token)
+                        onToken?.Invoke(active[i], token);
+                    row += sequences[active[i]].LogitRows;
                 }
                 active.RemoveAll(i =>
                 {

@@ -8,4 +8,5 @@ public sealed record GenerationResult(
     IReadOnlyList<GeneratedToken> Tokens,
     FinishReason FinishReason,
     ulong Seed,
-    int PromptTokens);
+    int PromptTokens,
+    IReadOnlyList<PromptToken>? Prompt = null);

@@ -60,6 +60,9 @@ public sealed unsafe class LlamaModel : IDisposable
     /// <summary>Weight bytes one decoding step reads: every projection plus lm_head.</summary>
     public long WeightBytesPerToken => _layers.Sum(l => l.WeightBytes) + _lmHead.WeightBytes;
 
+    /// <summary>Weight memory of the model: the projections, lm_head and (when untied) the embedding table.</summary>
+    public long WeightBytes => WeightBytesPerToken + (Config.TieWordEmbeddings ? 0 : _embedding.Bytes);
+
     /// <summary>Opens a model directory (config.json + safetensors) with dense weights in <paramref name="dtype"/> (null: as stored).</summary>
     public static LlamaModel Load(string directory, WeightDType? dtype = null, Func<CheckpointTensors, IWeightsLoader>? loaderFactory = null)
     {

@@ -11,9 +11,10 @@ namespace QuantServe.Engine.Tokenization;
 internal sealed class BytePairModel
 {
     private const int MaxCachedWordLength = 256;
-    private const int MaxCacheEntries = 200_000;
+    private const int MaxCacheEntries = 100_000;
 
     private readonly Dictionary<string, int> vocab;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> vocabBySpan;
     private readonly Dictionary<int, string> idToToken;
     private readonly Dictionary<long, (int Rank, int NewId)> merges;
     private readonly int? unkId;
@@ -23,6 +24,13 @@ internal sealed class BytePairModel
     private readonly string? endOfWordSuffix;
     private readonly int[]? byteFallbackIds;
     private readonly ConcurrentDictionary<string, CachedWord> cache = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// SentencePiece-style files have no pre-tokenizer, so the whole text is one word. When no token
+    /// has "▁" after another character, no merge can join across the start of a "▁" run, and the
+    /// word can be cut there and cached piece by piece with the same result.
+    /// </summary>
+    private readonly bool cutsBeforeMetaspace;
 
     public BytePairModel(
         Dictionary<string, int> vocab,
@@ -35,7 +43,8 @@ internal sealed class BytePairModel
         string? endOfWordSuffix,
         string where)
     {
-        this.vocab = vocab;
+        this.vocab = vocab.Comparer == StringComparer.Ordinal ? vocab : new Dictionary<string, int>(vocab, StringComparer.Ordinal);
+        vocabBySpan = this.vocab.GetAlternateLookup<ReadOnlySpan<char>>();
         idToToken = new Dictionary<int, string>(vocab.Count);
         foreach (var (token, id) in vocab)
         {
@@ -62,8 +71,11 @@ internal sealed class BytePairModel
             }
         }
 
+        cutsBeforeMetaspace = !ignoreMerges && this.continuingSubwordPrefix is null && this.endOfWordSuffix is null
+            && vocab.ContainsKey(Metaspace) && !vocab.Keys.Any(HasMetaspaceAfterOtherCharacter);
+
         int prefixLength = this.continuingSubwordPrefix?.Length ?? 0;
-        merges = new Dictionary<long, (int, int)>(mergeList.Count);
+        merges = new Dictionary<long, (int, int)>(mergeList.Count, PairKeyComparer.Instance);
         for (int rank = 0; rank < mergeList.Count; rank++)
         {
             var (left, right) = mergeList[rank];
@@ -96,17 +108,51 @@ internal sealed class BytePairModel
             output.Add((whole, 0, word.Length));
             return;
         }
-        if (!cache.TryGetValue(word, out var cached))
+        if (!cutsBeforeMetaspace)
         {
-            cached = MergeWord(word);
-            if (word.Length < MaxCachedWordLength && cache.Count < MaxCacheEntries)
+            TokenizePiece(word, 0, output);
+            return;
+        }
+        int start = 0;
+        for (int i = 1; i < word.Length; i++)
+        {
+            if (word[i] == MetaspaceCharacter && word[i - 1] != MetaspaceCharacter)
             {
-                cache.TryAdd(word, cached);
+                TokenizePiece(word[start..i], start, output);
+                start = i;
+            }
+        }
+        TokenizePiece(word[start..], start, output);
+    }
+
+    private const char MetaspaceCharacter = '\u2581';
+    private const string Metaspace = "\u2581";
+
+    private static bool HasMetaspaceAfterOtherCharacter(string token)
+    {
+        for (int i = token.IndexOf(MetaspaceCharacter, 1); i > 0; i = token.IndexOf(MetaspaceCharacter, i + 1))
+        {
+            if (token[i - 1] != MetaspaceCharacter)
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private void TokenizePiece(string piece, int offset, List<(int Id, int Start, int End)> output)
+    {
+        if (!cache.TryGetValue(piece, out var cached))
+        {
+            cached = MergeWord(piece);
+            if (piece.Length < MaxCachedWordLength && cache.Count < MaxCacheEntries)
+            {
+                cache.TryAdd(piece, cached);
             }
         }
         for (int i = 0; i < cached.Ids.Length; i++)
         {
-            output.Add((cached.Ids[i], cached.Starts[i], cached.Ends[i]));
+            output.Add((cached.Ids[i], cached.Starts[i] + offset, cached.Ends[i] + offset));
         }
     }
 
@@ -131,22 +177,20 @@ internal sealed class BytePairModel
             int units = char.IsSurrogatePair(word, i) ? 2 : 1;
             bool isFirst = i == 0;
             bool isLast = i + units == word.Length;
-            string piece = word.Substring(i, units);
-            if (!isFirst && continuingSubwordPrefix is not null)
+            var character = word.AsSpan(i, units);
+            bool decorated = (!isFirst && continuingSubwordPrefix is not null) || (isLast && endOfWordSuffix is not null);
+            string? piece = null;
+            if (decorated)
             {
-                piece = continuingSubwordPrefix + piece;
-            }
-            if (isLast && endOfWordSuffix is not null)
-            {
-                piece += endOfWordSuffix;
+                piece = (!isFirst ? continuingSubwordPrefix : null) + character.ToString() + (isLast ? endOfWordSuffix : null);
             }
 
-            if (vocab.TryGetValue(piece, out int id))
+            if (piece is null ? vocabBySpan.TryGetValue(character, out int id) : vocab.TryGetValue(piece, out id))
             {
                 FlushUnk();
                 symbols.Add(new Symbol(id, i, i + units));
             }
-            else if (byteFallbackIds is not null && ByteFallback(piece) is { } byteIds)
+            else if (byteFallbackIds is not null && ByteFallback(piece ?? character.ToString()) is { } byteIds)
             {
                 // HF adds the byte tokens without flushing a pending unknown first; keep its order.
                 foreach (int byteId in byteIds)
@@ -284,4 +328,17 @@ internal sealed class BytePairModel
     }
 
     private sealed record CachedWord(int[] Ids, int[] Starts, int[] Ends);
+
+    /// <summary>
+    /// long's own hash is left ^ right, which puts every (x, x) pair in one bucket ("a a", "aa aa",
+    /// "Ġ Ġ"...) and made a run of one letter crawl; a multiplicative hash spreads the pairs.
+    /// </summary>
+    private sealed class PairKeyComparer : IEqualityComparer<long>
+    {
+        public static readonly PairKeyComparer Instance = new();
+
+        public bool Equals(long x, long y) => x == y;
+
+        public int GetHashCode(long key) => (int)(((ulong)key * 0x9E3779B97F4A7C15UL) >> 32);
+    }
 }

@@ -11,6 +11,11 @@ internal sealed class ReplaceDecoder(TextPattern pattern, string content) : ITok
         var builder = new StringBuilder();
         foreach (var token in tokens)
         {
+            if (pattern.LiteralText is { Length: > 0 } literal)
+            {
+                result.Add(token.Replace(literal, content, StringComparison.Ordinal));
+                continue;
+            }
             builder.Clear();
             foreach (var (start, end, isMatch) in pattern.FindMatches(token))
             {

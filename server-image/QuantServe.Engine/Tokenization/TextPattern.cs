@@ -25,6 +25,9 @@ internal sealed class TextPattern
 
     public static TextPattern Literal(string text) => new(text, null);
 
+    /// <summary>The text of a literal pattern, null for a regex.</summary>
+    public string? LiteralText => literal;
+
     public static TextPattern FromRegex(string pattern) =>
         new(null, new Regex(pattern, RegexOptions.CultureInvariant | RegexOptions.Compiled));
 

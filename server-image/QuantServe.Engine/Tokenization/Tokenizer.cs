@@ -24,7 +24,7 @@ public sealed class Tokenizer
     private readonly Dictionary<string, int> addedByContent = new(StringComparer.Ordinal);
     private readonly HashSet<string> specialContents = new(StringComparer.Ordinal);
 
-    private Tokenizer(string tokenizerJson, string? configJson, string tokenizerSource, string configSource)
+    private Tokenizer(ReadOnlyMemory<byte> tokenizerJson, string? configJson, string tokenizerSource, string configSource)
     {
         JsonDocument document;
         try
@@ -133,13 +133,16 @@ public sealed class Tokenizer
         }
         string configPath = Path.Combine(directory, ConfigFile);
         string? config = File.Exists(configPath) ? File.ReadAllText(configPath) : null;
-        return new Tokenizer(File.ReadAllText(tokenizerPath), config, tokenizerPath, configPath);
+        byte[] json = File.ReadAllBytes(tokenizerPath);
+        // Editors on Windows may save a UTF-8 byte order mark, which the JSON parser would reject.
+        int bom = json.AsSpan().StartsWith("\uFEFF"u8) ? 3 : 0;
+        return new Tokenizer(json.AsMemory(bom), config, tokenizerPath, configPath);
     }
 
     public static Tokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null)
     {
         ArgumentNullException.ThrowIfNull(tokenizerJson);
-        return new Tokenizer(tokenizerJson, tokenizerConfigJson, TokenizerFile, ConfigFile);
+        return new Tokenizer(System.Text.Encoding.UTF8.GetBytes(tokenizerJson), tokenizerConfigJson, TokenizerFile, ConfigFile);
     }
 
     public int[] Encode(string text, bool addSpecialTokens = true)

@@ -53,8 +53,13 @@ internal static class TokenizerJsonReader
                     Bool(element, "invert", false));
             case "ByteLevel":
                 return new ByteLevelPreTokenizer(Bool(element, "add_prefix_space", true), Bool(element, "use_regex", true));
+            case "Metaspace":
+                return new MetaspacePreTokenizer(
+                    Replacement(element, source, "pre_tokenizer Metaspace"),
+                    PrependScheme(element, source, "pre_tokenizer Metaspace"),
+                    Bool(element, "split", true));
             default:
-                throw Unsupported(source, "pre_tokenizer", type, "Sequence, Split, ByteLevel");
+                throw Unsupported(source, "pre_tokenizer", type, "Sequence, Split, ByteLevel, Metaspace");
         }
     }
 
@@ -152,11 +157,14 @@ internal static class TokenizerJsonReader
                 String(element, "content", source, "decoder Replace")),
             "ByteFallback" => new ByteFallbackDecoder(),
             "Fuse" => new FuseDecoder(),
+            "Metaspace" => new MetaspaceDecoder(
+                Replacement(element, source, "decoder Metaspace"),
+                PrependScheme(element, source, "decoder Metaspace")),
             "Strip" => new StripDecoder(
                 String(element, "content", source, "decoder Strip"),
                 Int(element, "start", source, "decoder Strip"),
                 Int(element, "stop", source, "decoder Strip")),
-            _ => throw Unsupported(source, "decoder", type, "Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip"),
+            _ => throw Unsupported(source, "decoder", type, "Sequence, ByteLevel, Replace, ByteFallback, Fuse, Strip, Metaspace"),
         };
     }
 
@@ -234,10 +242,10 @@ internal static class TokenizerJsonReader
         {
             // The legacy form "left right": tokens cannot contain a space there.
             string text = merge.GetString()!;
-            var parts = text.Split(' ');
-            if (parts.Length == 2)
+            int space = text.IndexOf(' ', StringComparison.Ordinal);
+            if (space > 0 && space < text.Length - 1 && text.IndexOf(' ', space + 1) < 0)
             {
-                return (parts[0], parts[1]);
+                return (text[..space], text[(space + 1)..]);
             }
         }
         else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
@@ -246,6 +254,31 @@ internal static class TokenizerJsonReader
             return (merge[0].GetString()!, merge[1].GetString()!);
         }
         throw new InvalidDataException($"{source}: model BPE merge {index} must be \"left right\" or [\"left\", \"right\"], found {merge.GetRawText()}");
+    }
+
+    private static char Replacement(JsonElement element, string source, string where)
+    {
+        string replacement = String(element, "replacement", source, where);
+        return replacement.Length == 1
+            ? replacement[0]
+            : throw new InvalidDataException($"{source}: {where} \"replacement\" must be one character, found \"{replacement}\"");
+    }
+
+    /// <summary>prepend_scheme (default "always"); the older add_prefix_space false means "never".</summary>
+    private static MetaspacePrependScheme PrependScheme(JsonElement element, string source, string where)
+    {
+        if (element.TryGetProperty("add_prefix_space", out var add) && add.ValueKind == JsonValueKind.False)
+        {
+            return MetaspacePrependScheme.Never;
+        }
+        string scheme = OptionalString(element, "prepend_scheme") ?? "always";
+        return scheme switch
+        {
+            "always" => MetaspacePrependScheme.Always,
+            "first" => MetaspacePrependScheme.First,
+            "never" => MetaspacePrependScheme.Never,
+            _ => throw Unsupported(source, $"{where} prepend_scheme", scheme, "always, first, never"),
+        };
     }
 
     private static NotSupportedException Unsupported(string source, string section, string type, string supported) =>

@@ -118,6 +118,30 @@ public sealed class LlamaModelTests
     }
 
     [Fact]
+    public void ADecodeStep_AllocatesNothingOnTheCallingThread_OnceWarm()
+    {
+        using var dir = new TemporaryDirectory();
+        ModelMaker.Write(dir.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96 });
+        using var model = LlamaModel.Load(dir.Path);
+        using var cache = model.CreateKvCache(64);
+        var sequence = new KvSequence();
+        var token = new[] { 3 };
+        var chunk = new SequenceChunk[1];
+        for (int i = 0; i < 4; i++)
+        {
+            chunk[0] = new SequenceChunk(sequence, token);
+            model.Forward(chunk, cache);
+        }
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 8; i++)
+        {
+            chunk[0] = new SequenceChunk(sequence, token);
+            model.Forward(chunk, cache);
+        }
+        (GC.GetAllocatedBytesForCurrentThread() - before).Should().Be(0);
+    }
+
+    [Fact]
     public void ReleasingASequence_ReturnsItsBlocks()
     {
         using var dir = new TemporaryDirectory();

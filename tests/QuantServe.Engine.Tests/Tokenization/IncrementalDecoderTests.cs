@@ -9,6 +9,8 @@ public sealed class IncrementalDecoderTests
         { ReferenceTokenizers.Llama3, true },
         { ReferenceTokenizers.Llama3, false },
         { ReferenceTokenizers.Qwen3, true },
+        { "llama2-metaspace-first", true },
+        { "llama2-metaspace-always-split", false },
     };
 
     [Theory]

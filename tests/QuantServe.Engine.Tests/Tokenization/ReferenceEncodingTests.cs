@@ -37,8 +37,13 @@ public sealed class ReferenceEncodingTests
     public void EncodeWithOffsets_GivesTheRustLibrarysByteOffsets(string name) =>
         CompareCases(name, (tokenizer, c) =>
         {
-            var expected = c["offsets"]!.AsArray().Select(o => (o![0]!.GetValue<int>(), o[1]!.GetValue<int>())).ToArray();
             var spans = tokenizer.EncodeWithOffsets(Text(c));
+            if (c["offsets"] is not JsonArray offsets)
+            {
+                // Not comparable (see make-reference.js): checked by TrimmedOffsets_CountBytesAsTgiDoes.
+                return null;
+            }
+            var expected = offsets.Select(o => (o![0]!.GetValue<int>(), o[1]!.GetValue<int>())).ToArray();
             var actual = spans.Select(s => (s.Start, s.Stop)).ToArray();
             if (!spans.Select(s => s.Id).SequenceEqual(Ints(c["ids"])))
             {

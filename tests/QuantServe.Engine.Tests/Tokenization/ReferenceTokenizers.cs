@@ -45,6 +45,10 @@ internal static class ReferenceTokenizers
 
     private static Tokenizer Build(JsonObject entry)
     {
+        if (entry["json"] is JsonObject inline)
+        {
+            return Tokenizer.FromJson(inline.ToJsonString());
+        }
         string package = entry["package"]!.GetValue<string>().Replace("@lenml/", "", StringComparison.Ordinal);
         string directory = ModelDirectory(package);
         var patch = entry["patch"] as JsonObject;
@@ -60,9 +64,12 @@ internal static class ReferenceTokenizers
                 json["added_tokens"]!.AsArray().Add(token!.DeepClone());
             }
         }
-        if (patch["postProcessor"] is JsonNode postProcessor)
+        if (patch["sections"] is JsonObject sections)
         {
-            json["post_processor"] = postProcessor.DeepClone();
+            foreach (var (section, value) in sections)
+            {
+                json[section] = value?.DeepClone();
+            }
         }
         string config = File.ReadAllText(Path.Combine(directory, "tokenizer_config.json"));
         return Tokenizer.FromJson(json.ToJsonString(), config);

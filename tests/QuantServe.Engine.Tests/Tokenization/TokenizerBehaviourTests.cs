@@ -161,4 +161,42 @@ public sealed class TokenizerBehaviourTests
         ReferenceTokenizers.Get(ReferenceTokenizers.Llama3).Encode("").Should().BeEmpty();
         ReferenceTokenizers.Get(ReferenceTokenizers.Llama2).EncodeWithOffsets("", addSpecialTokens: false).Should().BeEmpty();
     }
+
+    [Fact]
+    public void LoneSurrogate_IsEncodedAsTheReplacementCharacter()
+    {
+        foreach (string name in new[] { ReferenceTokenizers.Llama2, ReferenceTokenizers.Llama3, ReferenceTokenizers.Qwen3 })
+        {
+            var tokenizer = ReferenceTokenizers.Get(name);
+            var spans = tokenizer.EncodeWithOffsets("a\uD800b", addSpecialTokens: false);
+            tokenizer.Decode([.. spans.Select(s => s.Id)]).Should().Be("a\uFFFDb", name);
+            spans[^1].Stop.Should().Be(5, "the lone surrogate counts as the 3 bytes of U+FFFD");
+        }
+    }
+
+    [Fact]
+    public void ConcurrentEncoding_GivesTheSameIdsAsSequential()
+    {
+        var tokenizer = ReferenceTokenizers.Get(ReferenceTokenizers.Qwen3);
+        var texts = ReferenceTokenizers.CorpusTexts.ToArray();
+        var expected = texts.Select(t => tokenizer.Encode(t)).ToArray();
+        var actual = new int[texts.Length * 4][];
+        Parallel.For(0, actual.Length, i => actual[i] = tokenizer.Encode(texts[i % texts.Length]));
+        for (int i = 0; i < actual.Length; i++)
+        {
+            actual[i].Should().Equal(expected[i % texts.Length]);
+        }
+    }
+
+    [Fact]
+    public void TrimmedOffsets_CountBytesAsTgiDoes()
+    {
+        // ByteLevel trim_offsets moves an offset by its number of trimmed spaces. TGI's offsets are
+        // bytes, so the lone prefix space put before the acute (bytes 11..13) trims to (12, 12);
+        // the npm binding, counting characters, would say (13, 13).
+        var tokenizer = ReferenceTokenizers.Get("qwen3-prefix-space-trim");
+        var spans = tokenizer.EncodeWithOffsets("e\u0301 a\u0300 o\u0308\u0301 (combining)");
+        spans[3].Should().Be(new TokenSpan(220, 12, 12));
+        spans[4].Should().Be(new TokenSpan(53839, 11, 13));
+    }
 }

@@ -170,7 +170,7 @@ public sealed unsafe class MatMulTests : IDisposable
     public void MatMul_DoesNotAllocatePerCall()
     {
         KernelThreads.Count = 2;
-        const int m = 3, n = 64, k = 512;
+        const int m = 6, n = 64, k = 512; // m > 4: the prefill path with its converted W slice
         var w = new Weights(Format.BF16, TestData.Uniform(n * k, 1));
         float[] x = TestData.Uniform(m * k, 2);
         var y = new float[m * n];
