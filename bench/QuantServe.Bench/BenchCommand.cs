@@ -3,6 +3,7 @@ using System.Text;
 using QuantServe.Bench.Ceilings;
 using QuantServe.Bench.Kernels;
 using QuantServe.Bench.Model;
+using QuantServe.Bench.Quantized;
 using QuantServe.Bench.Serving;
 using QuantServe.Engine.Models;
 using QuantServe.Kernels.Cpu;
@@ -73,6 +74,35 @@ public static class BenchCommand
                 var p = ModelBench.Prefill(model, t, 512, peak[t]);
                 section.AppendLine(CultureInfo.InvariantCulture, $"| {t} | {p.PromptTokens} | {p.TokensPerSecond:F1} | {p.GFlops:F1} | {p.PeakRatio:P0} |");
             }
+            section.AppendLine();
+            Console.Out.Write(section.ToString());
+            report.Append(section);
+        }
+
+        if (what is "all" or "quantized")
+        {
+            var section = new StringBuilder();
+            section.AppendLine("## Quantized GEMV kernels (4096 x 4096, m = 1; GB/s of packed weight bytes)");
+            section.AppendLine();
+            section.AppendLine("| scheme | threads | ms | MiB read | GB/s | / bandwidth |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var r in QuantizedGemvBench.Run(threadCounts, t => bandwidth[t]))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scheme} | {r.Threads} | {r.Milliseconds:F3} | {r.WeightBytes / 1048576.0:F2} | {r.GBs:F2} | {r.FractionOfBandwidth:P0} |");
+            section.AppendLine();
+            section.AppendLine("Pre-quantized formats (weights streamed from DRAM through 1 GiB of copies; read ceiling measured by the benchmark itself):");
+            section.AppendLine();
+            section.AppendLine("| format | threads | ms | GB/s of checkpoint bytes | / read ceiling |");
+            section.AppendLine("| --- | --- | --- | --- | --- |");
+            foreach (var r in GptqGemvBenchmark.Run(TextWriter.Null).Where(r => r.Streamed))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Format} | {r.Threads} | {r.Milliseconds:F3} | {r.CheckpointGBps:F2} | {r.CheckpointGBps / r.ReadGBps:P0} |");
+            section.AppendLine();
+            var directory = ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b");
+            section.AppendLine("Decode at batch 1 on the Llama-3.2-1B shape (bf16 checkpoint quantized at load):");
+            section.AppendLine();
+            section.AppendLine("| scheme | threads | weight GB/token | tokens/s | / bandwidth | x vs bf16 |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var r in QuantizedModelBench.Run(directory, threadCounts, t => bandwidth[t], tokens: 8))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scheme} | {r.Threads} | {r.WeightBytesPerToken / 1e9:F3} | {r.TokensPerSecond:F2} | {r.BandwidthRatio:P0} | {r.SpeedupOverDense:F2} |");
             section.AppendLine();
             Console.Out.Write(section.ToString());
             report.Append(section);
