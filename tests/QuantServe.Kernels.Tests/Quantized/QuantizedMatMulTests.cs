@@ -94,4 +94,15 @@ public class QuantizedMatMulTests
         var act = () => scheme.Multiply(packed, new float[64], new float[8], 2);
         act.Should().Throw<ArgumentException>().WithMessage("*2 rows of 64 inputs*");
     }
+
+    [Theory]
+    [MemberData(nameof(QuantizedScheme.Names), MemberType = typeof(QuantizedScheme))]
+    public void NonFiniteWeights_AreRefused(string name)
+    {
+        QuantizedScheme scheme = QuantizedScheme.All[name];
+        float[] w = QuantizedTestData.Normal(8 * 64, 1);
+        w[5 * 64 + 3] = float.PositiveInfinity;
+        var act = () => scheme.Quantize(w, 8, 64);
+        act.Should().Throw<ArgumentException>().WithMessage("*non-finite weight (Infinity) in * 5 *");
+    }
 }
