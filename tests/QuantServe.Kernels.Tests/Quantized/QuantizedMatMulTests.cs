@@ -1,9 +1,12 @@
 using QuantServe.Kernels.Cpu;
+using QuantServe.Kernels.Tests.Cpu;
 
 namespace QuantServe.Kernels.Tests.Quantized;
 
 /// <summary>Every format's SIMD and scalar matmul against the float64 product with its own dequantized weights.</summary>
-[Collection(QuantizedThreadsCollection.Name)]
+// Runs with the KernelThreads tests, one at a time: quantizing and multiplying use the shared pool,
+// which those tests need to find free.
+[Collection(KernelThreadsCollection.Name)]
 public class QuantizedMatMulTests
 {
     // k covers the scalar tails (1, 7, 31, 33), block multiples (64, 128, 192) and blocks split across rows (65, 257).
