@@ -1,3 +1,5 @@
+using QuantServe.Kernels.Cpu;
+
 namespace QuantServe.Kernels.Quantized;
 
 /// <summary>
@@ -145,35 +147,27 @@ public sealed unsafe class Bnb4BitWeights
         int blocks = (int)((elements + blockSize - 1) / blockSize);
         var packed = PinnedArrays.Allocate<byte>((int)((elements + 1) / 2));
         var absmax = PinnedArrays.Allocate<float>(blocks);
-        Span<byte> codes = stackalloc byte[blockSize <= 4096 ? blockSize : 0];
-        if (codes.IsEmpty)
-        {
-            codes = new byte[blockSize];
-        }
-
         packed.AsSpan().Clear();
-        for (int b = 0; b < blocks; b++)
+        fixed (float* source = weights)
         {
-            int start = b * blockSize;
-            ReadOnlySpan<float> block = weights.Slice(start, (int)Math.Min(blockSize, elements - start));
-            float max = 0f;
-            foreach (float v in block)
+            var body = new BlockQuantizer
             {
-                if (!float.IsFinite(v))
-                {
-                    throw new ArgumentException($"cannot quantize a non-finite weight ({v}) in block {b} to {type}", nameof(weights));
-                }
+                Type = type,
+                Weights = source,
+                Elements = elements,
+                BlockSize = blockSize,
+                Packed = PinnedArrays.Pointer(packed),
+                Absmax = PinnedArrays.Pointer(absmax),
+            };
 
-                max = MathF.Max(max, MathF.Abs(v));
+            // With an even block size every block owns whole bytes, so blocks can be quantized in parallel.
+            if (blockSize % 2 == 0)
+            {
+                KernelThreads.For(blocks, body);
             }
-
-            absmax[b] = max;
-            float inverse = max > 0 ? 1f / max : 0f;
-            for (int i = 0; i < block.Length; i++)
+            else
             {
-                long e = (long)start + i;
-                byte code = BitsandbytesCodebooks.Quantize(type, block[i] * inverse);
-                packed[e >> 1] |= (e & 1) == 0 ? (byte)(code << 4) : code;
+                body.Run(0, blocks);
             }
         }
 
@@ -237,6 +231,45 @@ public sealed unsafe class Bnb4BitWeights
         }
 
         return result;
+    }
+
+    private struct BlockQuantizer : IRangeBody
+    {
+        public Bnb4BitType Type;
+        public float* Weights;
+        public long Elements;
+        public int BlockSize;
+        public byte* Packed;
+        public float* Absmax;
+
+        public readonly void Run(int start, int end)
+        {
+            for (int b = start; b < end; b++)
+            {
+                long first = (long)b * BlockSize;
+                int length = (int)Math.Min(BlockSize, Elements - first);
+                float max = 0f;
+                for (int i = 0; i < length; i++)
+                {
+                    float v = Weights[first + i];
+                    if (!float.IsFinite(v))
+                    {
+                        throw new ArgumentException($"cannot quantize a non-finite weight ({v}) in block {b} to {Type}", "weights");
+                    }
+
+                    max = MathF.Max(max, MathF.Abs(v));
+                }
+
+                Absmax[b] = max;
+                float inverse = max > 0 ? 1f / max : 0f;
+                for (int i = 0; i < length; i++)
+                {
+                    long e = first + i;
+                    byte code = BitsandbytesCodebooks.Quantize(Type, Weights[e] * inverse);
+                    Packed[e >> 1] |= (e & 1) == 0 ? (byte)(code << 4) : code;
+                }
+            }
+        }
     }
 
     private static void Require(bool condition, string message)

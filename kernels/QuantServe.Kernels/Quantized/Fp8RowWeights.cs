@@ -1,3 +1,5 @@
+using QuantServe.Kernels.Cpu;
+
 namespace QuantServe.Kernels.Quantized;
 
 /// <summary>
@@ -70,27 +72,12 @@ public sealed unsafe class Fp8RowWeights
 
         var codes = PinnedArrays.Allocate<byte>(rows * cols);
         var scales = PinnedArrays.Allocate<float>(rows);
-        for (int r = 0; r < rows; r++)
+        fixed (float* source = weights)
         {
-            ReadOnlySpan<float> row = weights.Slice(r * cols, cols);
-            float absmax = 0f;
-            foreach (float v in row)
+            KernelThreads.For(rows, new RowQuantizer
             {
-                if (!float.IsFinite(v))
-                {
-                    throw new ArgumentException($"cannot quantize a non-finite weight ({v}) in row {r} to fp8", nameof(weights));
-                }
-
-                absmax = MathF.Max(absmax, MathF.Abs(v));
-            }
-
-            float inverse = absmax > 0 ? Fp8E4M3.MaxValue / absmax : 1f;
-            for (int c = 0; c < cols; c++)
-            {
-                codes[(r * cols) + c] = Fp8E4M3.FromSingle(row[c] * inverse);
-            }
-
-            scales[r] = absmax > 0 ? 1f / inverse : 0f;
+                Weights = source, Cols = cols, Codes = PinnedArrays.Pointer(codes), Scales = PinnedArrays.Pointer(scales),
+            });
         }
 
         return new Fp8RowWeights(codes, scales, rows, cols);
@@ -109,5 +96,41 @@ public sealed unsafe class Fp8RowWeights
         }
 
         return result;
+    }
+
+    // Rows are independent, so load-time quantization runs on the kernel threads.
+    private struct RowQuantizer : IRangeBody
+    {
+        public float* Weights;
+        public int Cols;
+        public byte* Codes;
+        public float* Scales;
+
+        public readonly void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                var row = new ReadOnlySpan<float>(Weights + ((long)r * Cols), Cols);
+                float absmax = 0f;
+                foreach (float v in row)
+                {
+                    if (!float.IsFinite(v))
+                    {
+                        throw new ArgumentException($"cannot quantize a non-finite weight ({v}) in row {r} to fp8", "weights");
+                    }
+
+                    absmax = MathF.Max(absmax, MathF.Abs(v));
+                }
+
+                float inverse = absmax > 0 ? Fp8E4M3.MaxValue / absmax : 1f;
+                byte* codes = Codes + ((long)r * Cols);
+                for (int c = 0; c < Cols; c++)
+                {
+                    codes[c] = Fp8E4M3.FromSingle(row[c] * inverse);
+                }
+
+                Scales[r] = absmax > 0 ? 1f / inverse : 0f;
+            }
+        }
     }
 }

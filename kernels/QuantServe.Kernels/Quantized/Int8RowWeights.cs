@@ -1,3 +1,5 @@
+using QuantServe.Kernels.Cpu;
+
 namespace QuantServe.Kernels.Quantized;
 
 /// <summary>
@@ -65,9 +67,12 @@ public sealed unsafe class Int8RowWeights
 
         var codes = PinnedArrays.Allocate<sbyte>(rows * cols);
         var scales = PinnedArrays.Allocate<float>(rows);
-        for (int r = 0; r < rows; r++)
+        fixed (float* source = weights)
         {
-            scales[r] = QuantizeRow(weights.Slice(r * cols, cols), codes.AsSpan(r * cols, cols));
+            KernelThreads.For(rows, new RowQuantizer
+            {
+                Weights = source, Cols = cols, Codes = PinnedArrays.Pointer(codes), Scales = PinnedArrays.Pointer(scales),
+            });
         }
 
         return new Int8RowWeights(codes, scales, rows, cols);
@@ -109,5 +114,43 @@ public sealed unsafe class Int8RowWeights
         }
 
         return result;
+    }
+
+    private static int IndexOfNonFinite(ReadOnlySpan<float> row)
+    {
+        for (int i = 0; i < row.Length; i++)
+        {
+            if (!float.IsFinite(row[i]))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    // Rows are independent, so load-time quantization runs on the kernel threads.
+    private struct RowQuantizer : IRangeBody
+    {
+        public float* Weights;
+        public int Cols;
+        public sbyte* Codes;
+        public float* Scales;
+
+        public readonly void Run(int start, int end)
+        {
+            for (int r = start; r < end; r++)
+            {
+                long offset = (long)r * Cols;
+                var row = new ReadOnlySpan<float>(Weights + offset, Cols);
+                int bad = IndexOfNonFinite(row);
+                if (bad >= 0)
+                {
+                    throw new ArgumentException($"cannot quantize a non-finite weight ({row[bad]}) in row {r} to int8", "weights");
+                }
+
+                Scales[r] = QuantizeRow(row, new Span<sbyte>(Codes + offset, Cols));
+            }
+        }
     }
 }

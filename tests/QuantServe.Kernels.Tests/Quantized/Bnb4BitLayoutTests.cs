@@ -1,8 +1,12 @@
 using System.Runtime.CompilerServices;
 using QuantServe.Kernels.Quantized;
+using QuantServe.Kernels.Tests.Cpu;
 
 namespace QuantServe.Kernels.Tests.Quantized;
 
+// Runs with the KernelThreads tests, one at a time: quantizing and multiplying use the shared pool,
+// which those tests need to find free.
+[Collection(KernelThreadsCollection.Name)]
 public class Bnb4BitLayoutTests
 {
     [Fact]

@@ -1,7 +1,11 @@
 using QuantServe.Kernels.Quantized;
+using QuantServe.Kernels.Tests.Cpu;
 
 namespace QuantServe.Kernels.Tests.Quantized;
 
+// Runs with the KernelThreads tests, one at a time: quantizing and multiplying use the shared pool,
+// which those tests need to find free.
+[Collection(KernelThreadsCollection.Name)]
 public class LlmInt8MatMulTests
 {
     // The LLM.int8() decomposition written out in float64 from its definition: outlier columns (any row with

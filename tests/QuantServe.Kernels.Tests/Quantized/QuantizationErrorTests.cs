@@ -1,11 +1,15 @@
 using QuantServe.Kernels.Quantized;
+using QuantServe.Kernels.Tests.Cpu;
 
 namespace QuantServe.Kernels.Tests.Quantized;
 
+// Runs with the KernelThreads tests, one at a time: quantizing and multiplying use the shared pool,
+// which those tests need to find free.
 /// <summary>
 /// Quantize then dequantize N(0, 1) weights [256 x 1024]: the normalized MSE sum((w - q)^2) / sum(w^2) of each
 /// format must stay under the bound documented (with its reason) in docs/QUANTIZATION-ERROR-BOUNDS.md.
 /// </summary>
+[Collection(KernelThreadsCollection.Name)]
 public class QuantizationErrorTests
 {
     [Theory]

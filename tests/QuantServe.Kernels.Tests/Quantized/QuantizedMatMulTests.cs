@@ -1,9 +1,12 @@
 using QuantServe.Kernels.Cpu;
+using QuantServe.Kernels.Tests.Cpu;
 
 namespace QuantServe.Kernels.Tests.Quantized;
 
 /// <summary>Every format's SIMD and scalar matmul against the float64 product with its own dequantized weights.</summary>
-[Collection(QuantizedThreadsCollection.Name)]
+// Runs with the KernelThreads tests, one at a time: quantizing and multiplying use the shared pool,
+// which those tests need to find free.
+[Collection(KernelThreadsCollection.Name)]
 public class QuantizedMatMulTests
 {
     // k covers the scalar tails (1, 7, 31, 33), block multiples (64, 128, 192) and blocks split across rows (65, 257).
@@ -93,5 +96,16 @@ public class QuantizedMatMulTests
         object packed = scheme.Quantize(QuantizedTestData.Normal(4 * 64, 1), 4, 64);
         var act = () => scheme.Multiply(packed, new float[64], new float[8], 2);
         act.Should().Throw<ArgumentException>().WithMessage("*2 rows of 64 inputs*");
+    }
+
+    [Theory]
+    [MemberData(nameof(QuantizedScheme.Names), MemberType = typeof(QuantizedScheme))]
+    public void NonFiniteWeights_AreRefused(string name)
+    {
+        QuantizedScheme scheme = QuantizedScheme.All[name];
+        float[] w = QuantizedTestData.Normal(8 * 64, 1);
+        w[5 * 64 + 3] = float.PositiveInfinity;
+        var act = () => scheme.Quantize(w, 8, 64);
+        act.Should().Throw<ArgumentException>().WithMessage("*non-finite weight (Infinity) in * 5 *");
     }
 }
