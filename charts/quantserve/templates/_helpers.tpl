@@ -92,19 +92,10 @@ the Secret already in the cluster) and memoises it on the root context; later ca
 {{- end -}}
 {{- end -}}
 
-{{/* clientConfig of a webhook: the Service, plus the CA bundle when the chart generated the certificate. */}}
-{{- define "quantserve.webhook.clientConfig" -}}
-{{- $root := index . 0 -}}
-{{- $path := index . 1 -}}
-service:
-  name: {{ include "quantserve.webhook.serviceName" $root }}
-  namespace: {{ $root.Release.Namespace }}
-  path: {{ $path }}
-  port: 443
-{{- if not $root.Values.webhook.certManager.enabled }}
-{{- include "quantserve.webhook.generatedCertificate" $root }}
-caBundle: {{ index $root "quantserveWebhookCertificate" "caCrt" }}
-{{- end }}
+{{/* The CA bundle of the generated webhook certificate (base64). */}}
+{{- define "quantserve.webhook.caBundle" -}}
+{{- include "quantserve.webhook.generatedCertificate" . -}}
+{{- index . "quantserveWebhookCertificate" "caCrt" -}}
 {{- end -}}
 
 {{/* The annotation that makes cert-manager's CA injector fill caBundle. */}}
@@ -113,15 +104,6 @@ caBundle: {{ index $root "quantserveWebhookCertificate" "caCrt" }}
 annotations:
   cert-manager.io/inject-ca-from: {{ printf "%s/%s-webhook" .Release.Namespace (include "quantserve.fullname" .) }}
 {{- end }}
-{{- end -}}
-
-{{/* The admission rules: both kinds, on create and update. */}}
-{{- define "quantserve.webhook.rules" -}}
-- apiGroups: ["quantserve.dev"]
-  apiVersions: ["v1alpha1"]
-  operations: ["CREATE", "UPDATE"]
-  resources: ["inferenceservices", "quantizationjobs"]
-  scope: Namespaced
 {{- end -}}
 
 {{/* Checksum of the generated webhook certificate ("none" with cert-manager or without webhooks). */}}
