@@ -3,51 +3,19 @@ using System.Text.Json.Nodes;
 using QuantServe.Chart.Tests.Support;
 using QuantServe.Operator.Controllers;
 using QuantServe.Operator.Runtime;
+using Permission = QuantServe.Chart.Tests.Support.OperatorApiNeeds.Permission;
 
 namespace QuantServe.Chart.Tests.Chart;
 
-/// <summary>The chart grants exactly what the operator calls. The operator has no machine-readable
-/// declaration of its needs, so they are listed here, in one place, from its code: KubeApi's calls per
-/// resource (informers: list+watch; ChildWriter: create, and update unless createOnly; status: PUT on
-/// /status; EventRecorder: create; pods/log: get) and KubernetesClient's LeaseLock (get, create, update).</summary>
+/// <summary>The chart grants exactly what the operator calls (<see cref="OperatorApiNeeds"/>).</summary>
 public sealed class RbacTests
 {
-    private sealed record Permission(string Group, string Resource, string Verb);
-
-    private static IEnumerable<Permission> Grant(string group, string resource, params string[] verbs) =>
-        verbs.Select(v => new Permission(group, resource, v));
-
-    /// <summary>Cluster-wide (or watched-namespace) needs of the controllers.</summary>
-    private static readonly HashSet<Permission> ControllerNeeds =
-    [
-        // Informers on both kinds; the InferenceService controller creates QuantizationJobs (createOnly).
-        .. Grant("quantserve.dev", "inferenceservices", "list", "watch"),
-        .. Grant("quantserve.dev", "quantizationjobs", "create", "list", "watch"),
-        // ReplaceStatusAsync: PUT .../status.
-        .. Grant("quantserve.dev", "inferenceservices/status", "update"),
-        .. Grant("quantserve.dev", "quantizationjobs/status", "update"),
-        // OwnerReferences sets blockOwnerDeletion, which the API server checks as update on <owner>/finalizers.
-        .. Grant("quantserve.dev", "inferenceservices/finalizers", "update"),
-        .. Grant("quantserve.dev", "quantizationjobs/finalizers", "update"),
-        // ChildWriter.EnsureAsync: create, then PUT to keep them in shape.
-        .. Grant("apps", "deployments", "create", "list", "update", "watch"),
-        .. Grant("", "services", "create", "list", "update", "watch"),
-        // ChildWriter.EnsureAsync(createOnly: true).
-        .. Grant("", "persistentvolumeclaims", "create", "list", "watch"),
-        .. Grant("batch", "jobs", "create", "list", "watch"),
-        // Informer for unschedulable pods and ListAsync of calibration pods; TailLogAsync.
-        .. Grant("", "pods", "list", "watch"),
-        .. Grant("", "pods/log", "get"),
-        // EventRecorder.
-        .. Grant("", "events", "create"),
-    ];
-
-    /// <summary>Leader election in the release namespace.</summary>
-    private static readonly HashSet<Permission> LeaderElectionNeeds = [.. Grant("coordination.k8s.io", "leases", "create", "get", "update")];
+    private static readonly IReadOnlySet<Permission> ControllerNeeds = OperatorApiNeeds.Controllers;
+    private static readonly IReadOnlySet<Permission> LeaderElectionNeeds = OperatorApiNeeds.LeaderElection;
 
     private static readonly IReadOnlyList<(string File, JsonObject Document)> Documents = ChartFiles.Documents();
 
-    private static HashSet<Permission> RulesOf(string kind)
+    internal static HashSet<Permission> RulesOf(string kind)
     {
         var permissions = new HashSet<Permission>();
         foreach (var (_, document) in Documents.Where(d => d.Document["kind"]?.GetValue<string>() == kind))
