@@ -3,7 +3,9 @@ using System.Text;
 using QuantServe.Bench.Ceilings;
 using QuantServe.Bench.Kernels;
 using QuantServe.Bench.Model;
+using QuantServe.Bench.Serving;
 using QuantServe.Engine.Models;
+using QuantServe.Kernels.Cpu;
 
 namespace QuantServe.Bench;
 
@@ -72,6 +74,32 @@ public static class BenchCommand
                 section.AppendLine(CultureInfo.InvariantCulture, $"| {t} | {p.PromptTokens} | {p.TokensPerSecond:F1} | {p.GFlops:F1} | {p.PeakRatio:P0} |");
             }
             section.AppendLine();
+            Console.Out.Write(section.ToString());
+            report.Append(section);
+        }
+
+        if (what is "all" or "serving")
+        {
+            var section = new StringBuilder();
+            var shapes = new List<(string Name, string Directory, int MaxNew, int PerClient)>
+            {
+                ("small random model (4 layers, hidden 256, f32)", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "small-f32"), "small"), 32, 4),
+                ("Llama-3.2-1B shape, bf16", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b"), 16, 1),
+            };
+            if (File.Exists(Path.Combine("models", "bundled-kjv-llama", "config.json")))
+                shapes.Insert(0, ("bundled model (models/bundled-kjv-llama)", Path.Combine("models", "bundled-kjv-llama"), 32, 4));
+            foreach (var (name, directory, maxNew, perClient) in shapes)
+            {
+                section.AppendLine(CultureInfo.InvariantCulture, $"## Serving on loopback: {name}, {maxNew} new tokens per request, 32-word prompt, {Environment.ProcessorCount} threads");
+                section.AppendLine();
+                section.AppendLine("| concurrency | requests | generated tokens/s | x vs 1 | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms |");
+                section.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+                KernelThreads.Count = Environment.ProcessorCount;
+                var rows = LoadGenerator.RunAsync(directory, [1, 4, 16, 64], 32, maxNew, perClient).GetAwaiter().GetResult();
+                foreach (var r in rows)
+                    section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Concurrency} | {r.Requests} | {r.TokensPerSecond:F1} | {r.TokensPerSecond / rows[0].TokensPerSecond:F1} | {r.TimeToFirstTokenP50:F0} | {r.TimeToFirstTokenP99:F0} | {r.InterTokenP50:F0} | {r.InterTokenP99:F0} |");
+                section.AppendLine();
+            }
             Console.Out.Write(section.ToString());
             report.Append(section);
         }
