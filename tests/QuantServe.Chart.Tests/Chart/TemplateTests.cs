@@ -60,7 +60,7 @@ public sealed class TemplateTests
     [Fact]
     public void The_operator_is_started_only_with_flags_it_accepts()
     {
-        var program = Repository.Read("operator", "QuantServe.Operator", "Program.cs");
+        var program = Repository.ReadOnly("Program.cs", "operator");
         var container = Only("Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         var flags = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
         flags.Should().Contain(["--http-port", "--image", "--lease-namespace", "--namespace", "--no-leader-election", "--webhook-port", "--webhook-cert", "--webhook-key"]);
@@ -76,7 +76,7 @@ public sealed class TemplateTests
         var container = Only("Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         container["livenessProbe"]!["httpGet"]!["path"]!.GetValue<string>().Should().Be("/healthz");
         container["readinessProbe"]!["httpGet"]!["path"]!.GetValue<string>().Should().Be("/readyz");
-        var host = Repository.Read("operator", "QuantServe.Operator", "Runtime", "OperatorHost.cs");
+        var host = Repository.ReadOnly("OperatorHost.cs", "operator");
         host.Should().Contain("\"/healthz\"").And.Contain("\"/readyz\"").And.Contain("\"/metrics\"");
         Only("ServiceMonitor")["spec"]!["endpoints"]![0]!["path"]!.GetValue<string>().Should().Be("/metrics");
     }

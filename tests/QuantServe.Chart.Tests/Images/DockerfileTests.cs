@@ -114,7 +114,7 @@ public sealed partial class DockerfileTests
     public void The_serving_port_the_operator_passes_is_one_the_server_reads()
     {
         // The image defaults to port 80 through PORT; the operator's pods pass --port explicitly.
-        var serve = Repository.Read("server-image", "QuantServe", "Commands", "ServeCommand.cs");
+        var serve = Repository.ReadOnly("ServeCommand.cs", "server-image");
         serve.Should().Contain("o.Int(\"port\", \"PORT\")").And.Contain("o.String(\"hostname\", \"HOSTNAME\")");
     }
 

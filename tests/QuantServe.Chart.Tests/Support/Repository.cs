@@ -24,6 +24,16 @@ public static class Repository
         return File.Exists(path) ? File.ReadAllText(path) : throw new FileNotFoundException($"expected {string.Join('/', parts)} in the repository", path);
     }
 
+    /// <summary>The one file of this name under a folder (code moves between folders; its name stays).</summary>
+    public static string ReadOnly(string fileName, params string[] under)
+    {
+        var matches = Directory.GetFiles(PathOf(under), fileName, SearchOption.AllDirectories)
+            .Where(p => !p.Contains("/bin/", StringComparison.Ordinal) && !p.Contains("/obj/", StringComparison.Ordinal)).ToList();
+        return matches.Count == 1
+            ? File.ReadAllText(matches[0])
+            : throw new FileNotFoundException($"expected one {fileName} under {string.Join('/', under)}, found {matches.Count}");
+    }
+
     /// <summary>The chart's YAML templates (not _helpers.tpl, not NOTES.txt).</summary>
     public static IReadOnlyList<string> TemplateFiles =>
         Directory.GetFiles(Templates, "*.yaml").Order(StringComparer.Ordinal).ToList();
