@@ -8,7 +8,7 @@ namespace QuantServe.Cli.Commands;
 public sealed class GenerateCommand : ICommand
 {
     public string Name => "generate";
-    public string Summary => "continue a prompt: --model-id DIR --prompt TEXT [--max-new-tokens N] [--dtype] [--seed] [--temperature] [--top-k] [--top-p] [--typical-p] [--repetition-penalty] [--frequency-penalty] [--do-sample] [--stop TEXT] [--threads N]";
+    public string Summary => "continue a prompt: --model-id DIR --prompt TEXT [--max-new-tokens N] [--dtype] [--quantize SCHEME] [--seed] [--temperature] [--top-k] [--top-p] [--typical-p] [--repetition-penalty] [--frequency-penalty] [--do-sample] [--stop TEXT] [--threads N]";
 
     public int Run(string[] args)
     {
