@@ -143,6 +143,12 @@ public sealed class CudaKernels : IDisposable
                     new(LaunchShape.Blocks(n / 8, 128), LaunchShape.Blocks(k, awq.GroupSize)), new(128),
                     new KernelArguments().Add(awq.QWeight).Add(awq.QZeros).Add(awq.Scales).Add(awq.GroupSize).Add(x).Add(y).Add(n).Add(k), 0, stream);
                 break;
+            case Exl2DeviceWeights exl2:
+                y.Clear(stream);
+                Function("gemv_exl2.cu", "gemv_exl2").Launch(new(LaunchShape.Blocks(n, GptqColumnsPerBlock), (uint)exl2.Groups), new(256),
+                    new KernelArguments().Add(exl2.QWeight).Add(exl2.QScale).Add(exl2.QScaleMax).Add(exl2.GroupBits).Add(exl2.GroupFirstWord)
+                        .Add(exl2.GroupFirstRow).Add(exl2.GroupRows).Add(exl2.Permutation).Add(exl2.WordRows).Add(x).Add(y).Add(n), 0, stream);
+                break;
             default:
                 throw new ArgumentException($"no CUDA GEMV for weights of type {weights.GetType().Name} ({weights.Format})", nameof(weights));
         }

@@ -31,6 +31,7 @@ public sealed class KernelCompilationTests
         ["gemv_fp8.cu"] = new(["gemv_fp8_e4m3"], [StreamingLoad, "cvt.f32.f16"], []),
         ["gemv_bnb4.cu"] = new(["gemv_bnb4"], [StreamingLoad, "ld.shared.f32"], []),
         ["gemv_gptq.cu"] = new(["gemv_gptq4", "gemv_gptq8"], [StreamingLoad, "cvt.f32.f16", "atom.global.add.f32"], []),
+        ["gemv_exl2.cu"] = new(["gemv_exl2"], [StreamingLoad, "cvt.rn.f16.f32", "cvt.f32.f16", "atom.global.add.f32"], []),
         ["gemv_awq.cu"] = new(["gemv_awq"], ["ld.global.nc.u32", "cvt.f32.f16", "atom.global.add.f32"], []),
     };
 

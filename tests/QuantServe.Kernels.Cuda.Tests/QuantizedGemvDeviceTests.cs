@@ -104,4 +104,19 @@ public sealed class QuantizedGemvDeviceTests(CudaDeviceFixture fixture)
 
         DeviceKernelTests.AssertGemv(kernels, weights, QuantizedReference.Awq(qweight, qzeros, scales, groupSize, N, K), DeviceKernelTests.Values(random, K, 1f), N, K);
     }
+
+    [SkippableTheory]
+    [InlineData(128)]
+    [InlineData(96)]
+    public void Exl2_gemv_with_mixed_bit_groups_and_a_permutation_matches_the_reference(int groupRows)
+    {
+        var kernels = fixture.Require();
+        var random = new Random(groupRows);
+        int k = groupRows * 8;
+        var (qWeight, qScale, qScaleMax, qGroups, qInvperm) = QuantizedReference.RandomExl2(random, N, k, groupRows);
+        using var weights = Exl2DeviceWeights.Upload(kernels.Device, N, k, qWeight, qScale, qScaleMax, qGroups, qInvperm);
+
+        float[] w = QuantizedReference.Exl2(qWeight, qScale, qScaleMax, qGroups, qInvperm, N, k);
+        DeviceKernelTests.AssertGemv(kernels, weights, w, DeviceKernelTests.Values(random, k, 1f), N, k);
+    }
 }

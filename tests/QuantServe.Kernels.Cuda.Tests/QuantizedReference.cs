@@ -105,4 +105,73 @@ internal static class QuantizedReference
 
         return w;
     }
+
+    /// <summary>
+    /// EXL2: group g (bits b, first word start) holds stored rows as a bit stream down each column; the last group
+    /// takes the rows left; W[n, i] = fp16((qs + 1)^2 * fp16(max / 256)) * (q - 2^(b-1)) for stored row invperm[i].
+    /// </summary>
+    public static float[] Exl2(int[] qWeight, int[] qScale, Half[] qScaleMax, short[] qGroups, short[] qInvperm, int n, int k)
+    {
+        int groups = qGroups.Length / 2, wordRows = qWeight.Length / n;
+        var groupOf = new int[k];
+        var rowInGroup = new int[k];
+        var firstWord = new int[groups];
+        var bits = new int[groups];
+        for (int g = 0, row = 0; g < groups; g++)
+        {
+            bits[g] = qGroups[2 * g];
+            firstWord[g] = (ushort)qGroups[2 * g + 1];
+            int end = g + 1 < groups ? (ushort)qGroups[2 * g + 3] : wordRows;
+            int rows = g + 1 < groups ? (end - firstWord[g]) * 32 / bits[g] : k - row;
+            for (int r = 0; r < rows; r++, row++)
+            {
+                groupOf[row] = g;
+                rowInGroup[row] = r;
+            }
+        }
+
+        var w = new float[n * k];
+        for (int i = 0; i < k; i++)
+        {
+            int stored = (ushort)qInvperm[i], g = groupOf[stored], b = bits[g];
+            float max = (float)(Half)((float)qScaleMax[g] / 256f);
+            for (int c = 0; c < n; c++)
+            {
+                long bit = (long)rowInGroup[stored] * b;
+                long word = firstWord[g] + (bit >> 5);
+                int shift = (int)(bit & 31);
+                ulong pair = (uint)qWeight[word * n + c];
+                if (shift + b > 32)
+                    pair |= (ulong)(uint)qWeight[(word + 1) * n + c] << 32;
+                int q = (int)((pair >> shift) & ((1u << b) - 1));
+                uint qs = ((uint)qScale[g * (n / 8) + c / 8] >> (4 * (c % 8))) & 15;
+                float scale = (float)(Half)((qs + 1) * (qs + 1) * max);
+                w[c * k + i] = scale * (q - (1 << (b - 1)));
+            }
+        }
+
+        return w;
+    }
+
+    /// <summary>Random EXL2 tensors: groups of <paramref name="groupRows"/> rows cycling through every bit width, a random permutation.</summary>
+    public static (int[] QWeight, int[] QScale, Half[] QScaleMax, short[] QGroups, short[] QInvperm) RandomExl2(Random random, int n, int k, int groupRows)
+    {
+        int[] widths = [4, 3, 2, 5, 6, 8];
+        int groups = k / groupRows;
+        var qGroups = new short[2 * groups];
+        int words = 0;
+        for (int g = 0; g < groups; g++)
+        {
+            int b = widths[g % widths.Length];
+            qGroups[2 * g] = (short)b;
+            qGroups[2 * g + 1] = (short)words;
+            words += groupRows * b / 32;
+        }
+
+        int[] qWeight = Enumerable.Range(0, words * n).Select(_ => random.Next() ^ (random.Next() << 1)).ToArray();
+        int[] qScale = Enumerable.Range(0, groups * n / 8).Select(_ => random.Next() ^ (random.Next() << 1)).ToArray();
+        Half[] qScaleMax = Enumerable.Range(0, groups).Select(_ => (Half)(random.NextDouble() * 0.1 + 0.01)).ToArray();
+        short[] invperm = Enumerable.Range(0, k).Select(i => (short)i).OrderBy(_ => random.Next()).ToArray();
+        return (qWeight, qScale, qScaleMax, qGroups, invperm);
+    }
 }

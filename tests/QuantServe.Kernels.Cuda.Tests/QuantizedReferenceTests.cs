@@ -52,4 +52,29 @@ public sealed class QuantizedReferenceTests
 
         w.Should().Equal(6f, 20f);
     }
+
+    [Fact]
+    public void Exl2_reads_3_bit_values_across_word_boundaries_and_applies_the_permutation()
+    {
+        // 8 columns, one 3-bit group of 32 rows (3 word rows). Column 0's stream holds row r = r % 8.
+        const int n = 8, k = 32;
+        var qWeight = new int[3 * n];
+        for (int r = 0; r < k; r++)
+        {
+            long bit = r * 3L;
+            ulong value = (ulong)(r % 8) << (int)(bit & 31);
+            qWeight[(bit >> 5) * n] |= (int)(uint)value;
+            if ((bit & 31) + 3 > 32)
+                qWeight[((bit >> 5) + 1) * n] |= (int)(uint)(value >> 32);
+        }
+
+        // qs = 1 for every column: scale = (1 + 1)^2 * 256/256 = 4; zero = 4. Feature i lives in stored row 31 - i.
+        int[] qScale = [0x11111111];
+        short[] invperm = Enumerable.Range(0, k).Select(i => (short)(k - 1 - i)).ToArray();
+
+        float[] w = QuantizedReference.Exl2(qWeight, qScale, [(Half)256f], [3, 0], invperm, n, k);
+
+        for (int i = 0; i < k; i++)
+            w[i].Should().Be(4f * ((k - 1 - i) % 8 - 4), $"feature {i}");
+    }
 }

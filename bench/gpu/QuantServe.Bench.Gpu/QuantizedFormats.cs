@@ -77,6 +77,18 @@ internal static class QuantizedFormats
             Half[] scales = Scales(random, groups * n, 0.01f).Select(v => (Half)v).ToArray();
             return (AwqDeviceWeights.Upload(device, GroupSize, n, k, qweight, qzeros, scales), withReference ? QuantizedReference.Awq(qweight, qzeros, scales, GroupSize, n, k) : null);
         });
+        foreach (var format in Exl2(device, random, n, k, withReference))
+            yield return format;
+    }
+
+    private static IEnumerable<(string, Func<(ICudaGemvWeights, float[]?)>)> Exl2(CudaDevice device, Random random, int n, int k, bool withReference)
+    {
+        yield return ("gemv_exl2 (groups of 128 rows at 4/3/2/5/6/8 bits, permuted)", () =>
+        {
+            var (qWeight, qScale, qScaleMax, qGroups, qInvperm) = QuantizedReference.RandomExl2(random, n, k, GroupSize);
+            var weights = Exl2DeviceWeights.Upload(device, n, k, qWeight, qScale, qScaleMax, qGroups, qInvperm);
+            return (weights, withReference ? QuantizedReference.Exl2(qWeight, qScale, qScaleMax, qGroups, qInvperm, n, k) : null);
+        });
     }
 
     private static byte[] Bytes(Random random, long count)
