@@ -119,4 +119,31 @@ public sealed class QuantizedGemvDeviceTests(CudaDeviceFixture fixture)
         float[] w = QuantizedReference.Exl2(qWeight, qScale, qScaleMax, qGroups, qInvperm, N, k);
         DeviceKernelTests.AssertGemv(kernels, weights, w, DeviceKernelTests.Values(random, k, 1f), N, k);
     }
+
+    [SkippableFact]
+    public void Marlin_checkpoints_run_through_the_gptq_gemv_after_the_repack()
+    {
+        var kernels = fixture.Require();
+        var random = new Random(11);
+        int groups = K / 128;
+        int[,] codes = new int[K, N];
+        for (int r = 0; r < K; r++)
+        {
+            for (int c = 0; c < N; c++)
+                codes[r, c] = random.Next(16);
+        }
+
+        Half[] scales = Enumerable.Range(0, groups * N).Select(_ => (Half)(random.NextDouble() * 0.01 + 0.001)).ToArray();
+        var (b, s) = MarlinRepackTests.Pack(codes, scales, K, N, groups);
+        using var weights = MarlinRepack.Upload(kernels.Device, N, K, 128, b, s);
+
+        float[] w = new float[N * K];
+        for (int r = 0; r < K; r++)
+        {
+            for (int c = 0; c < N; c++)
+                w[c * K + r] = (float)scales[r / 128 * N + c] * (codes[r, c] - 8);
+        }
+
+        DeviceKernelTests.AssertGemv(kernels, weights, w, DeviceKernelTests.Values(random, K, 1f), N, K);
+    }
 }
