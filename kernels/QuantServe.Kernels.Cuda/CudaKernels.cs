@@ -84,6 +84,15 @@ public sealed class CudaKernels : IDisposable
             new KernelArguments().Add(gateUp).Add(y).Add(tokens).Add(inter), 0, stream);
     }
 
+    /// <summary>output[r] = index of the largest of logits[r, :] (first on ties, a NaN wins): greedy sampling.</summary>
+    public void ArgMax(DeviceBuffer<float> logits, int rows, DeviceBuffer<int> output, CudaStream? stream = null)
+    {
+        Require(rows > 0 && logits.Count % rows == 0 && logits.Count > 0, $"ArgMax: {logits.Count} logits are not {rows} non-empty rows");
+        RequireCount(output, rows, "ArgMax output", "one index per row");
+        Function("sampling.cu", "argmax_f32").Launch(new((uint)rows), new(1024),
+            new KernelArguments().Add(logits).Add(checked((int)(logits.Count / rows))).Add(output), 0, stream);
+    }
+
     /// <summary>Decode-shaped attention: one block per (token, head), 4 warps splitting the context.</summary>
     public void PagedAttentionDecode(CudaPagedAttentionBatch batch, CudaStream? stream = null)
     {

@@ -105,6 +105,31 @@ public sealed unsafe class DeviceKernelTests(CudaDeviceFixture fixture)
         }
     }
 
+    [SkippableFact]
+    public void ArgMax_matches_the_cpu_reference_including_ties_and_nan()
+    {
+        var kernels = fixture.Require();
+        const int vocab = 32000;
+        var random = new Random(9);
+        float[][] rows =
+        [
+            Values(random, vocab, 10f),
+            Enumerable.Repeat(1f, vocab).ToArray(),                       // all tied: the first
+            [.. Values(random, vocab - 1, 10f), 100f],                    // the last
+            Enumerable.Repeat(float.NegativeInfinity, vocab).ToArray(),   // nothing finite: index 0
+            Values(random, vocab, 10f),
+        ];
+        rows[4][777] = float.NaN;
+        rows[4][20000] = float.NaN;
+        rows[0][31999] = rows[0].Max();                                   // a tie with an earlier maximum
+        using var logits = kernels.Device.Upload<float>(rows.SelectMany(r => r).ToArray());
+        using var output = kernels.Device.Allocate<int>(rows.Length);
+
+        kernels.ArgMax(logits, rows.Length, output);
+
+        output.ToArray().Should().Equal(rows.Select(r => VectorOps.ArgMaxReference(r)));
+    }
+
     [SkippableTheory]
     [InlineData(64, false)]
     [InlineData(128, false)]

@@ -21,6 +21,7 @@ public sealed class KernelCompilationTests
         ["rmsnorm.cu"] = new(["rms_norm_f32"], ["shfl.sync.bfly.b32", "sqrt.rn.f32", "rcp.rn.f32"], []),
         // No FMA: the CPU rounds both products, then the sum, and the test compares bit for bit.
         ["rope.cu"] = new(["rope_f32"], ["mul.rn.f32", "sub.rn.f32", "add.rn.f32"], ["fma.rn.f32"]),
+        ["sampling.cu"] = new(["argmax_f32"], ["shfl.sync.bfly.b32", "bar.sync"], []),
         ["swiglu.cu"] = new(["swiglu_f32", "swiglu_fused_f32"], ["ex2.approx"], []),
         ["paged_attention.cu"] = new(["paged_attention_decode_f32", "paged_attention_prefill_f32"], ["shfl.sync.bfly.b32", "ld.shared.f32", "bar.sync"], []),
         ["gemv_dense.cu"] = new(["gemv_f16", "gemv_bf16"], ["cvt.f32.f16", StreamingLoad, "shfl.sync.bfly.b32"], []),

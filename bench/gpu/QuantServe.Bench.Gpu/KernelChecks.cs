@@ -25,6 +25,7 @@ internal sealed unsafe class KernelChecks(CudaKernels kernels, Report report)
         Run("rms_norm_f32", "8 x 4096", 2e-5, RmsNormError);
         Run("rope_f32 (bitwise)", "16 tok x 32 heads x 128", 0, RopeError);
         Run("swiglu_f32 + fused", "4 x 14336", 1e-6, SwiGluError);
+        Run("argmax_f32 (exact)", "8 x 128256", 0, ArgMaxError);
         Run("paged_attention_decode_f32", "16 tok, ctx <= 2000, 32/8 heads, d 128", 2e-5, () => AttentionError(prefill: false));
         Run("paged_attention_prefill_f32", "2 seqs, 300 tok, 32/8 heads, d 128", 2e-5, () => AttentionError(prefill: true));
         foreach (bool bf16 in new[] { false, true })
@@ -130,6 +131,18 @@ internal sealed unsafe class KernelChecks(CudaKernels kernels, Report report)
         var expected = new float[gate.Length];
         SwiGlu.ApplyReference(gate, up, expected);
         return Math.Max(Elementwise(dy.ToArray(), expected), Elementwise(dyf.ToArray(), expected));
+    }
+
+    private double ArgMaxError()
+    {
+        const int rows = 8, vocab = 128256;
+        float[] logits = Values(rows * vocab, 20f);
+        logits[3 * vocab + 5] = float.NaN;
+        using var dl = _device.Upload<float>(logits);
+        using var di = _device.Allocate<int>(rows);
+        kernels.ArgMax(dl, rows, di);
+        int[] actual = di.ToArray();
+        return Enumerable.Range(0, rows).Count(r => actual[r] != VectorOps.ArgMaxReference(logits.AsSpan(r * vocab, vocab)));
     }
 
     private double AttentionError(bool prefill)
