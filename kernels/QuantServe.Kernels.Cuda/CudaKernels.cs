@@ -174,6 +174,30 @@ public sealed class CudaKernels : IDisposable
             new KernelArguments().Add(a).Add(weights.Values).Add(c).Add(m).Add(n).Add(k), 0, stream);
     }
 
+    /// <summary>Per-row symmetric int8 quantization of activations: q = rne(x / scale), scale = absmax / 127 (W8A8's first half).</summary>
+    public void QuantizeRows(DeviceBuffer<float> x, int rows, DeviceBuffer<sbyte> quantized, DeviceBuffer<float> scales, CudaStream? stream = null)
+    {
+        Require(rows > 0 && x.Count % rows == 0, $"QuantizeRows: {x.Count} values are not {rows} rows");
+        RequireCount(quantized, x.Count, "QuantizeRows output", "one code per value");
+        RequireCount(scales, rows, "QuantizeRows scales", "one per row");
+        Function("gemm_w8a8.cu", "quantize_rows_int8").Launch(new((uint)rows), new(256),
+            new KernelArguments().Add(x).Add(quantized).Add(scales).Add(checked((int)(x.Count / rows))), 0, stream);
+    }
+
+    /// <summary>
+    /// C[M, N] = aScales[m] * w.Scales[n] * (A[M, K] . W[N, K]) on integer tensor cores (mma.sync s8, exact int32 sums);
+    /// A and aScales come from <see cref="QuantizeRows"/>.
+    /// </summary>
+    public void GemmW8A8(DeviceBuffer<sbyte> a, DeviceBuffer<float> aScales, Int8DeviceWeights weights, DeviceBuffer<float> c, int m, CudaStream? stream = null)
+    {
+        int n = weights.OutFeatures, k = weights.InFeatures;
+        RequireCount(a, (long)m * k, "W8A8 gemm A", $"[{m}, {k}]");
+        RequireCount(aScales, m, "W8A8 gemm A scales", "one per row");
+        RequireCount(c, (long)m * n, "W8A8 gemm C", $"[{m}, {n}]");
+        Function("gemm_w8a8.cu", "gemm_w8a8_mma").Launch(new(LaunchShape.Blocks(n, 64), LaunchShape.Blocks(m, 64)), new(128),
+            new KernelArguments().Add(a).Add(aScales).Add(weights.Codes).Add(weights.Scales).Add(c).Add(m).Add(n).Add(k), 0, stream);
+    }
+
     public void Dispose()
     {
         foreach (var module in _modules.Values)

@@ -92,7 +92,7 @@ public sealed unsafe class CudaBindingTests
     public void Every_kernel_source_and_the_shared_header_are_embedded()
     {
         KernelSources.Names.Should().Contain(["rmsnorm.cu", "rope.cu", "swiglu.cu", "paged_attention.cu", "gemv_dense.cu", "gemm_mma.cu",
-            "gemv_int8.cu", "gemv_fp8.cu", "gemv_bnb4.cu", "gemv_gptq.cu", "gemv_awq.cu", "gemv_exl2.cu", "sampling.cu"]);
+            "gemv_int8.cu", "gemv_fp8.cu", "gemv_bnb4.cu", "gemv_gptq.cu", "gemv_awq.cu", "gemv_exl2.cu", "sampling.cu", "gemm_w8a8.cu"]);
         KernelSources.Headers.Should().ContainKey("common.cuh");
         FluentActions.Invoking(() => KernelSources.Read("missing.cu")).Should().Throw<ArgumentException>().WithMessage("*missing.cu*rmsnorm.cu*");
     }

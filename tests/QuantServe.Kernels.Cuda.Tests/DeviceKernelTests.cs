@@ -232,6 +232,53 @@ public sealed unsafe class DeviceKernelTests(CudaDeviceFixture fixture)
         }
     }
 
+    [SkippableTheory]
+    [InlineData(1, 64, 64)]
+    [InlineData(70, 136, 208)]
+    public void W8a8_gemm_matches_the_integer_reference_exactly(int m, int n, int k)
+    {
+        var kernels = fixture.Require();
+        var random = new Random(m * n + k);
+        float[] x = Values(random, m * k, 3f);
+        sbyte[] codes = Enumerable.Range(0, n * k).Select(_ => (sbyte)random.Next(-127, 128)).ToArray();
+        float[] wScales = Values(random, n, 0.01f);
+        using var weights = Int8DeviceWeights.Upload(kernels.Device, codes, wScales, n, k);
+        using var dx = kernels.Device.Upload<float>(x);
+        using var da = kernels.Device.Allocate<sbyte>(m * k);
+        using var dsa = kernels.Device.Allocate<float>(m);
+        using var dc = kernels.Device.Allocate<float>(m * n);
+
+        kernels.QuantizeRows(dx, m, da, dsa);
+        kernels.GemmW8A8(da, dsa, weights, dc, m);
+
+        // The reference quantizes the same way (absmax / 127, x / scale rounded to even) and sums exactly in integers.
+        var a = new sbyte[m * k];
+        var aScales = new float[m];
+        for (int r = 0; r < m; r++)
+        {
+            float max = 0f;
+            for (int i = 0; i < k; i++)
+                max = MathF.Max(max, MathF.Abs(x[r * k + i]));
+            aScales[r] = max / 127f;
+            for (int i = 0; i < k; i++)
+                a[r * k + i] = aScales[r] > 0 ? (sbyte)Math.Clamp((int)MathF.Round(x[r * k + i] / aScales[r], MidpointRounding.ToEven), -127, 127) : (sbyte)0;
+        }
+
+        da.ToArray().Should().Equal(a);
+        dsa.ToArray().Should().Equal(aScales);
+        float[] c = dc.ToArray();
+        for (int r = 0; r < m; r++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                int sum = 0;
+                for (int i = 0; i < k; i++)
+                    sum += a[r * k + i] * codes[j * k + i];
+                c[r * n + j].Should().Be(aScales[r] * wScales[j] * sum, $"C[{r}, {j}]");
+            }
+        }
+    }
+
     internal static void AssertGemv(CudaKernels kernels, ICudaGemvWeights weights, float[] w, float[] x, int n, int k)
     {
         using var dx = kernels.Device.Upload<float>(x);

@@ -28,6 +28,8 @@ public sealed class KernelCompilationTests
         ["gemm_mma.cu"] = new(["gemm_f16_mma", "gemm_bf16_mma"],
             ["mma.sync.aligned.m16n8k16.row.col.f32.f16.f16.f32", "mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32",
              "cp.async.cg.shared.global", "cp.async.commit_group", "cp.async.wait_group"], []),
+        ["gemm_w8a8.cu"] = new(["quantize_rows_int8", "gemm_w8a8_mma"],
+            ["mma.sync.aligned.m16n8k32.row.col.s32.s8.s8.s32", "cp.async.cg.shared.global", "cp.async.wait_group", "cvt.rni.s32.f32"], []),
         ["gemv_int8.cu"] = new(["gemv_int8"], ["cvt.rn.f32.s32", StreamingLoad], []),
         ["gemv_fp8.cu"] = new(["gemv_fp8_e4m3"], [StreamingLoad, "cvt.f32.f16"], []),
         ["gemv_bnb4.cu"] = new(["gemv_bnb4"], [StreamingLoad, "ld.shared.f32"], []),

@@ -69,6 +69,7 @@ internal sealed class GemvTimings(CudaKernels kernels, Report report)
         report.Line($"## Prefill GEMM [{m}, {k}] x [{n}, {k}]^T, fp32 out");
         report.Line("| kernel | time (ms) | TFLOP/s | % of cuBLAS |");
         report.Line("| --- | --- | --- | --- |");
+        double? fp16Cublas = null;
         foreach (bool bf16 in new[] { false, true })
         {
             using var a = _device.Upload<ushort>(bf16 ? RandomBf16Bits((long)m * k) : RandomHalfBits((long)m * k));
@@ -82,7 +83,25 @@ internal sealed class GemvTimings(CudaKernels kernels, Report report)
             report.Line($"| gemm_{type}_mma | {ours * 1e3:F2} | {flops / ours / 1e12:F0} | {(theirs is null ? "-" : $"{theirs / ours * 100:F0}%")} |");
             if (theirs is not null)
                 report.Line($"| cuBLAS {type} | {theirs * 1e3:F2} | {flops / theirs.Value / 1e12:F0} | 100% |");
+            if (!bf16)
+                fp16Cublas = theirs;
         }
+
+        // W8A8: quantizing the activations is part of the cost.
+        var codes = new byte[(long)n * k];
+        _random.NextBytes(codes);
+        using var int8 = Int8DeviceWeights.Upload(_device, MemoryMarshal.Cast<byte, sbyte>(codes), Enumerable.Repeat(0.01f, n).ToArray(), n, k);
+        using var x = _device.Upload<float>(Enumerable.Range(0, m * k).Select(i => (float)Math.Sin(i)).ToArray());
+        using var q = _device.Allocate<sbyte>((long)m * k);
+        using var qs = _device.Allocate<float>(m);
+        using var cw = _device.Allocate<float>((long)m * n);
+        double w8a8 = Time(() =>
+        {
+            kernels.QuantizeRows(x, m, q, qs);
+            kernels.GemmW8A8(q, qs, int8, cw, m);
+        });
+        report.Line($"| quantize_rows_int8 + gemm_w8a8_mma | {w8a8 * 1e3:F2} | {2.0 * m * n * k / w8a8 / 1e12:F0} (int8 TOPS) | "
+            + (fp16Cublas is null ? "-" : $"{fp16Cublas / w8a8 * 100:F0}% of cuBLAS fp16") + " |");
     }
 
     private double CublasGemvSeconds(Cublas cublas)

@@ -34,6 +34,8 @@ internal sealed unsafe class KernelChecks(CudaKernels kernels, Report report)
             Run(bf16 ? "gemm_bf16_mma" : "gemm_f16_mma", "M 200, N 520, K 1024", 1e-5, () => GemmError(bf16));
         }
 
+        Run("quantize_rows_int8 + gemm_w8a8_mma (exact)", "M 200, N 520, K 1024", 0, W8A8Error);
+
         const int n = 4096, k = 4096;
         float[] x = Values(k, 1f);
         foreach (var (name, make) in QuantizedFormats.All(_device, _random, n, k))
@@ -229,6 +231,42 @@ internal sealed unsafe class KernelChecks(CudaKernels kernels, Report report)
         }
 
         return worst;
+    }
+
+    // Exact: the same quantization and integer sums on the CPU; counts the outputs that differ at all.
+    private double W8A8Error()
+    {
+        const int m = 200, n = 520, k = 1024;
+        float[] x = Values(m * k, 3f), wScales = Values(n, 0.01f);
+        sbyte[] codes = Enumerable.Range(0, n * k).Select(_ => (sbyte)_random.Next(-127, 128)).ToArray();
+        using var weights = Int8DeviceWeights.Upload(_device, codes, wScales, n, k);
+        using var dx = _device.Upload<float>(x);
+        using var da = _device.Allocate<sbyte>(m * k);
+        using var dsa = _device.Allocate<float>(m);
+        using var dc = _device.Allocate<float>(m * n);
+        kernels.QuantizeRows(dx, m, da, dsa);
+        kernels.GemmW8A8(da, dsa, weights, dc, m);
+        float[] c = dc.ToArray();
+        int wrong = 0;
+        for (int r = 0; r < m; r++)
+        {
+            float max = 0f;
+            for (int i = 0; i < k; i++)
+                max = MathF.Max(max, MathF.Abs(x[r * k + i]));
+            float scale = max / 127f;
+            var a = new int[k];
+            for (int i = 0; i < k; i++)
+                a[i] = scale > 0 ? Math.Clamp((int)MathF.Round(x[r * k + i] / scale, MidpointRounding.ToEven), -127, 127) : 0;
+            for (int j = 0; j < n; j++)
+            {
+                int sum = 0;
+                for (int i = 0; i < k; i++)
+                    sum += a[i] * codes[j * k + i];
+                wrong += c[r * n + j] == scale * wScales[j] * sum ? 0 : 1;
+            }
+        }
+
+        return wrong;
     }
 
     private double GemvError(ICudaGemvWeights weights, float[] w, float[] x)
