@@ -50,6 +50,7 @@ public sealed class GenerateCommand : ICommand
             Console.Out.Write(token.Text);
             Console.Out.Flush();
         })[0];
+        // The tokens' texts were streamed above; what the detokenizer held back until the end comes now.
         Console.Out.WriteLine(result.GeneratedText[result.Tokens.Sum(t => t.Text.Length)..]);
         double seconds = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"[{result.Tokens.Count} tokens, finish reason {FinishReasons.ToWireName(result.FinishReason)}, seed {result.Seed}, {result.Tokens.Count / seconds:F1} tokens/s including the {result.PromptTokens}-token prompt]");
