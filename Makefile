@@ -60,3 +60,57 @@ bench: build
 clean:
 	rm -rf $(OUT)
 	$(DOTNET) clean QuantServe.sln -v q
+
+# ---------------------------------------------------------------------------------------------------
+# Shipping: images, the Helm chart, a deploy and an end-to-end check (docs/install.md).
+# helm, docker and kind are not needed by `make test`; the targets below say so when they are missing.
+# ---------------------------------------------------------------------------------------------------
+
+IMAGE_REGISTRY ?= ghcr.io/quantserve
+IMAGE_TAG      ?= $(shell awk '/^appVersion:/ { gsub(/"/, "", $$2); print $$2 }' charts/quantserve/Chart.yaml)
+RELEASE        ?= quantserve
+NAMESPACE      ?= quantserve-system
+CHART_OUT      := $(OUT)/charts
+
+.PHONY: images crds chart chart-lint deploy e2e
+
+## images: build the operator and serving images (needs Docker; the build context is the repository root)
+images:
+	@command -v docker >/dev/null || { echo "images: docker is not installed; see docs/install.md for building the images" >&2; exit 2; }
+	docker build -f operator/Dockerfile -t $(IMAGE_REGISTRY)/quantserve-operator:$(IMAGE_TAG) .
+	docker build -f server-image/Dockerfile -t $(IMAGE_REGISTRY)/quantserve:$(IMAGE_TAG) .
+
+## crds: regenerate crds/ from the operator's C# types, then the chart's copies and the Argo CD snippet
+crds:
+	$(DOTNET) run --project operator/QuantServe.Operator/QuantServe.Operator.csproj -c $(CONFIG) -- crds crds
+	tools/sync-chart-crds.sh
+	tools/sync-argocd-health.sh
+
+## chart-lint: the chart's CRDs and the Argo CD snippet are current; helm lint and helm template where helm exists
+chart-lint:
+	tools/sync-chart-crds.sh --check
+	tools/sync-argocd-health.sh --check
+	@if command -v helm >/dev/null; then \
+	  helm lint charts/quantserve --strict && \
+	  helm template $(RELEASE) charts/quantserve --namespace $(NAMESPACE) >/dev/null && \
+	  helm template $(RELEASE) charts/quantserve --namespace $(NAMESPACE) --set webhook.certManager.enabled=true \
+	    --set metrics.serviceMonitor.enabled=true --set networkPolicy.enabled=true --set operator.watchNamespace=models >/dev/null && \
+	  helm template $(RELEASE) charts/quantserve --namespace $(NAMESPACE) --set webhook.enabled=false --set crds.enabled=false >/dev/null && \
+	  echo "chart-lint: helm lint and helm template passed"; \
+	else echo "chart-lint: helm is not installed: skipped helm lint and helm template (tests/QuantServe.Chart.Tests checks the rest)"; fi
+
+## chart: package the chart into out/charts (needs helm)
+chart: chart-lint
+	@command -v helm >/dev/null || { echo "chart: helm is not installed (https://helm.sh/docs/intro/install/)" >&2; exit 2; }
+	helm package charts/quantserve --destination $(CHART_OUT)
+
+## deploy: install or upgrade the chart into the current kube context (needs helm and a cluster)
+deploy:
+	@command -v helm >/dev/null || { echo "deploy: helm is not installed (https://helm.sh/docs/intro/install/)" >&2; exit 2; }
+	helm upgrade --install $(RELEASE) charts/quantserve --namespace $(NAMESPACE) --create-namespace --wait \
+	  --set operator.image.repository=$(IMAGE_REGISTRY)/quantserve-operator --set operator.image.tag=$(IMAGE_TAG) \
+	  --set inferenceServiceDefaults.image.repository=$(IMAGE_REGISTRY)/quantserve --set inferenceServiceDefaults.image.tag=$(IMAGE_TAG)
+
+## e2e: a kind cluster, both images, the chart and a sample InferenceService (needs Docker, kind, helm, kubectl)
+e2e:
+	tools/e2e-kind.sh

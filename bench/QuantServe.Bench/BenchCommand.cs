@@ -3,7 +3,10 @@ using System.Text;
 using QuantServe.Bench.Ceilings;
 using QuantServe.Bench.Kernels;
 using QuantServe.Bench.Model;
+using QuantServe.Bench.Quantized;
+using QuantServe.Bench.Serving;
 using QuantServe.Engine.Models;
+using QuantServe.Kernels.Cpu;
 
 namespace QuantServe.Bench;
 
@@ -72,6 +75,61 @@ public static class BenchCommand
                 section.AppendLine(CultureInfo.InvariantCulture, $"| {t} | {p.PromptTokens} | {p.TokensPerSecond:F1} | {p.GFlops:F1} | {p.PeakRatio:P0} |");
             }
             section.AppendLine();
+            Console.Out.Write(section.ToString());
+            report.Append(section);
+        }
+
+        if (what is "all" or "quantized")
+        {
+            var section = new StringBuilder();
+            section.AppendLine("## Quantized GEMV kernels (4096 x 4096, m = 1; GB/s of packed weight bytes)");
+            section.AppendLine();
+            section.AppendLine("| scheme | threads | ms | MiB read | GB/s | / bandwidth |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var r in QuantizedGemvBench.Run(threadCounts, t => bandwidth[t]))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scheme} | {r.Threads} | {r.Milliseconds:F3} | {r.WeightBytes / 1048576.0:F2} | {r.GBs:F2} | {r.FractionOfBandwidth:P0} |");
+            section.AppendLine();
+            section.AppendLine("Pre-quantized formats (weights streamed from DRAM through 1 GiB of copies; read ceiling measured by the benchmark itself):");
+            section.AppendLine();
+            section.AppendLine("| format | threads | ms | GB/s of checkpoint bytes | / read ceiling |");
+            section.AppendLine("| --- | --- | --- | --- | --- |");
+            foreach (var r in GptqGemvBenchmark.Run(TextWriter.Null).Where(r => r.Streamed))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Format} | {r.Threads} | {r.Milliseconds:F3} | {r.CheckpointGBps:F2} | {r.CheckpointGBps / r.ReadGBps:P0} |");
+            section.AppendLine();
+            var directory = ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b");
+            section.AppendLine("Decode at batch 1 on the Llama-3.2-1B shape (bf16 checkpoint quantized at load):");
+            section.AppendLine();
+            section.AppendLine("| scheme | threads | weight GB/token | tokens/s | / bandwidth | x vs bf16 |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var r in QuantizedModelBench.Run(directory, threadCounts, t => bandwidth[t], tokens: 8))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scheme} | {r.Threads} | {r.WeightBytesPerToken / 1e9:F3} | {r.TokensPerSecond:F2} | {r.BandwidthRatio:P0} | {r.SpeedupOverDense:F2} |");
+            section.AppendLine();
+            Console.Out.Write(section.ToString());
+            report.Append(section);
+        }
+
+        if (what is "all" or "serving")
+        {
+            var section = new StringBuilder();
+            var shapes = new List<(string Name, string Directory, int MaxNew, int PerClient)>
+            {
+                ("small random model (4 layers, hidden 256, f32)", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "small-f32"), "small"), 32, 4),
+                ("Llama-3.2-1B shape, bf16", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b"), 16, 1),
+            };
+            if (File.Exists(Path.Combine("models", "bundled-kjv-llama", "config.json")))
+                shapes.Insert(0, ("bundled model (models/bundled-kjv-llama)", Path.Combine("models", "bundled-kjv-llama"), 32, 4));
+            foreach (var (name, directory, maxNew, perClient) in shapes)
+            {
+                section.AppendLine(CultureInfo.InvariantCulture, $"## Serving on loopback: {name}, {maxNew} new tokens per request, 32-word prompt, {Environment.ProcessorCount} threads");
+                section.AppendLine();
+                section.AppendLine("| concurrency | requests | generated tokens/s | x vs 1 | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms |");
+                section.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+                KernelThreads.Count = Environment.ProcessorCount;
+                var rows = LoadGenerator.RunAsync(directory, [1, 4, 16, 64], 32, maxNew, perClient).GetAwaiter().GetResult();
+                foreach (var r in rows)
+                    section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Concurrency} | {r.Requests} | {r.TokensPerSecond:F1} | {r.TokensPerSecond / rows[0].TokensPerSecond:F1} | {r.TimeToFirstTokenP50:F0} | {r.TimeToFirstTokenP99:F0} | {r.InterTokenP50:F0} | {r.InterTokenP99:F0} |");
+                section.AppendLine();
+            }
             Console.Out.Write(section.ToString());
             report.Append(section);
         }

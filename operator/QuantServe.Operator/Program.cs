@@ -3,7 +3,6 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using QuantServe.Operator;
 using QuantServe.Operator.Crds;
-using QuantServe.Operator.Runtime;
 
 // quantserve-operator crds <dir>   writes the generated CustomResourceDefinitions
 // quantserve-operator [run] [...]  runs the controllers against the current kubeconfig or in-cluster config

@@ -1,5 +1,7 @@
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -46,4 +48,8 @@ public static class InferenceServer
         app.Lifetime.ApplicationStopping.Register(() => serving.Scheduler.DrainAsync(options.ShutdownTimeout).GetAwaiter().GetResult());
         return app;
     }
+
+    /// <summary>The first address a started application listens on (port 0 resolved to the real port).</summary>
+    public static Uri ListeningAddress(WebApplication app) =>
+        new(app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First());
 }

@@ -14,6 +14,7 @@ public static class CommandLine
         new EvaluateCommand(),
         new MakeModelCommand(),
         new DownloadWeightsCommand(),
+        new ExportEetqCommand(),
         new ServeCommand(),
     ];
 

@@ -666,14 +666,29 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             for (int r = 0; r < count; r += 32, block += (long)b * Panel)
             {
                 int rowsHere = Math.Min(32, count - r);
-                for (int j = 0; j < rowsHere; j++)
+                if (rowsHere == 32 && (b == 4 || b == 8))
                 {
-                    int bit = j * b, shift = bit & 31;
-                    uint* p = block + (long)(bit >> 5) * Panel;
-                    var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
-                    if (shift + b > 32)
-                        q |= Vector512.ShiftLeft(Vector512.Load(p + Panel), 32 - shift);
-                    (scale * (Vector512.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 16);
+                    // Whole words of 8 or 4 codes: constant shifts, no word-straddling.
+                    int perWord = 32 / b;
+                    for (int w = 0; w < b; w++)
+                    {
+                        var word = Vector512.Load(block + (long)w * Panel);
+                        float* t = tile + w * perWord * 16;
+                        for (int i = 0; i < perWord; i++)
+                            (scale * (Vector512.ConvertToSingle((Vector512.ShiftRightLogical(word, i * b) & mask).AsInt32()) - zero)).Store(t + i * 16);
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < rowsHere; j++)
+                    {
+                        int bit = j * b, shift = bit & 31;
+                        uint* p = block + (long)(bit >> 5) * Panel;
+                        var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
+                        if (shift + b > 32)
+                            q |= Vector512.ShiftLeft(Vector512.Load(p + Panel), 32 - shift);
+                        (scale * (Vector512.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 16);
+                    }
                 }
                 int m = 0;
                 for (; m + 4 <= rows; m += 4)
@@ -727,14 +742,29 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             for (int r = 0; r < count; r += 32, block += (long)b * Panel)
             {
                 int rowsHere = Math.Min(32, count - r);
-                for (int j = 0; j < rowsHere; j++)
+                if (rowsHere == 32 && (b == 4 || b == 8))
                 {
-                    int bit = j * b, shift = bit & 31;
-                    uint* p = block + (long)(bit >> 5) * Panel;
-                    var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
-                    if (shift + b > 32)
-                        q |= Vector256.ShiftLeft(Vector256.Load(p + Panel), 32 - shift);
-                    (scale * (Vector256.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 8);
+                    // Whole words of 8 or 4 codes: constant shifts, no word-straddling.
+                    int perWord = 32 / b;
+                    for (int w = 0; w < b; w++)
+                    {
+                        var word = Vector256.Load(block + (long)w * Panel);
+                        float* t = tile + w * perWord * 8;
+                        for (int i = 0; i < perWord; i++)
+                            (scale * (Vector256.ConvertToSingle((Vector256.ShiftRightLogical(word, i * b) & mask).AsInt32()) - zero)).Store(t + i * 8);
+                    }
+                }
+                else
+                {
+                    for (int j = 0; j < rowsHere; j++)
+                    {
+                        int bit = j * b, shift = bit & 31;
+                        uint* p = block + (long)(bit >> 5) * Panel;
+                        var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
+                        if (shift + b > 32)
+                            q |= Vector256.ShiftLeft(Vector256.Load(p + Panel), 32 - shift);
+                        (scale * (Vector256.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 8);
+                    }
                 }
                 int m = 0;
                 for (; m + 4 <= rows; m += 4)

@@ -28,8 +28,11 @@ public static class CalibrationJobBuilder
         quantserve quantize "$MODEL_ID" "$tmp" "$@"
         result='{}'
         if [ -n "${EVALUATE_DATASET:-}" ]; then
-          result=$(quantserve evaluate --model-id "$MODEL_ID" --revision "$MODEL_REVISION" --quantized "$tmp" \
-            --dataset "$EVALUATE_DATASET" --seqlen "$SEQLEN" --json-output)
+          # `evaluate --json` prints {"perplexity": p, ...}: the same text, base model against quantized.
+          ppl() { sed -E 's/.*"perplexity": *([-+0-9.eE]+).*/\1/'; }
+          base=$(quantserve evaluate --model-id "$MODEL_ID" --revision "$MODEL_REVISION" --dataset "$EVALUATE_DATASET" --seqlen "$SEQLEN" --json | ppl)
+          quantized=$(quantserve evaluate --model-id "$tmp" --dataset "$EVALUATE_DATASET" --seqlen "$SEQLEN" --json | ppl)
+          result="{\"base\":$base,\"quantized\":$quantized}"
         fi
         rm -rf "$out"
         mv "$tmp" "$out"

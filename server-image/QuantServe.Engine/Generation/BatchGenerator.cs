@@ -17,8 +17,10 @@ public sealed class BatchGenerator(LlamaModel model, Tokenizer tokenizer)
     public IReadOnlyList<GenerationResult> Generate(IReadOnlyList<GenerationRequest> requests, Action<int, GeneratedToken>? onToken = null)
     {
         var sequences = requests.Select(r => new GenerationSequence(r, tokenizer, model.Config.VocabSize, _eos)).ToArray();
-        int capacity = sequences.Sum(s => PagedKvCache.BlocksFor(s.MaxTotalTokens, 16)) * 16;
-        using var cache = model.CreateKvCache(capacity);
+        // Room for every sequence's whole budget, so the batch can never run out of cache.
+        const int blockSize = 16;
+        int capacity = sequences.Sum(s => PagedKvCache.BlocksFor(s.MaxTotalTokens, blockSize)) * blockSize;
+        using var cache = model.CreateKvCache(capacity, blockSize);
         var active = new List<int>(Enumerable.Range(0, sequences.Length));
         var chunks = new SequenceChunk[sequences.Length];
         int vocab = model.Config.VocabSize;

@@ -43,7 +43,7 @@ public sealed unsafe class LlamaModel : IDisposable
         _embedding = tensors.Matrix("model.embed_tokens.weight", config.VocabSize, h, dtype);
         _layers = new DecoderLayer[config.NumHiddenLayers];
         for (int i = 0; i < _layers.Length; i++)
-            _layers[i] = new DecoderLayer(config, tensors, loader, $"model.layers.{i}");
+            _layers[i] = new DecoderLayer(config, tensors, loader, i);
         _finalNorm = tensors.Vector("model.norm.weight", h);
         _lmHead = config.TieWordEmbeddings
             ? new DenseLinear(_embedding, bias: null, ownsWeight: false)
@@ -174,10 +174,11 @@ public sealed unsafe class LlamaModel : IDisposable
         private readonly ILinear _q, _k, _v, _o, _gate, _up, _down;
         private readonly int _index;
 
-        public DecoderLayer(ModelConfig c, CheckpointTensors tensors, IWeightsLoader loader, string prefix)
+        public DecoderLayer(ModelConfig c, CheckpointTensors tensors, IWeightsLoader loader, int index)
         {
             _c = c;
-            _index = int.Parse(prefix[(prefix.LastIndexOf('.') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+            _index = index;
+            var prefix = $"model.layers.{index}";
             int h = c.HiddenSize, q = c.NumAttentionHeads * c.HeadDim, kv = c.NumKeyValueHeads * c.HeadDim;
             _inputNorm = tensors.Vector(prefix + ".input_layernorm.weight", h);
             _postAttentionNorm = tensors.Vector(prefix + ".post_attention_layernorm.weight", h);

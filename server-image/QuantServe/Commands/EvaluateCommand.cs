@@ -7,7 +7,7 @@ namespace QuantServe.Cli.Commands;
 public sealed class EvaluateCommand : ICommand
 {
     public string Name => "evaluate";
-    public string Summary => "perplexity of a text: --model-id DIR --dataset FILE.txt [--seqlen 2048] [--limit-windows N] [--json] [--dtype] [--threads N]";
+    public string Summary => "perplexity of a text: --model-id DIR --dataset FILE.txt [--seqlen 2048] [--limit-windows N] [--json] [--dtype] [--quantize SCHEME] [--threads N]";
 
     public int Run(string[] args)
     {

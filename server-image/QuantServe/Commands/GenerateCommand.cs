@@ -8,7 +8,7 @@ namespace QuantServe.Cli.Commands;
 public sealed class GenerateCommand : ICommand
 {
     public string Name => "generate";
-    public string Summary => "continue a prompt: --model-id DIR --prompt TEXT [--max-new-tokens N] [--dtype] [--seed] [--temperature] [--top-k] [--top-p] [--typical-p] [--repetition-penalty] [--frequency-penalty] [--do-sample] [--stop TEXT] [--threads N]";
+    public string Summary => "continue a prompt: --model-id DIR --prompt TEXT [--max-new-tokens N] [--dtype] [--quantize SCHEME] [--seed] [--temperature] [--top-k] [--top-p] [--typical-p] [--repetition-penalty] [--frequency-penalty] [--do-sample] [--stop TEXT] [--threads N]";
 
     public int Run(string[] args)
     {
@@ -50,6 +50,7 @@ public sealed class GenerateCommand : ICommand
             Console.Out.Write(token.Text);
             Console.Out.Flush();
         })[0];
+        // The tokens' texts were streamed above; what the detokenizer held back until the end comes now.
         Console.Out.WriteLine(result.GeneratedText[result.Tokens.Sum(t => t.Text.Length)..]);
         double seconds = clock.Elapsed.TotalSeconds;
         Console.Error.WriteLine($"[{result.Tokens.Count} tokens, finish reason {FinishReasons.ToWireName(result.FinishReason)}, seed {result.Seed}, {result.Tokens.Count / seconds:F1} tokens/s including the {result.PromptTokens}-token prompt]");

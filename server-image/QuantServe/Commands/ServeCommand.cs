@@ -39,8 +39,6 @@ public sealed class ServeCommand : ICommand
             throw new UsageException($"--num-shard must be at least 1, got {shards}");
         if (shards > 1)
             throw new UsageException($"--num-shard {shards} needs {shards} GPUs; this build serves on the CPU, where the model runs in one shard");
-        if (o.String("quantize", "QUANTIZE") is { } quantize && quantize != "none")
-            throw new UsageException($"--quantize {quantize}: this build has no quantization loaders yet; serve the model unquantized");
 
         using var loaded = LoadedModel.Open(o);
         o.EnsureAllRead();

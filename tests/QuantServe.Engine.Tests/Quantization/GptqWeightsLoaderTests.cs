@@ -39,6 +39,20 @@ public class GptqWeightsLoaderTests
     }
 
     [Fact]
+    public void ModulesToNotConvert_AreLoadedDense()
+    {
+        using var ckpt = new PrequantizedTestCheckpoint();
+        ckpt.WriteFile("config.json", """{"quantization_config":{"quant_method":"gptq","bits":4,"group_size":32,"modules_to_not_convert":["mlp.gate"]}}""");
+        var dense = Enumerable.Range(0, 16 * 32).Select(i => (float)Math.Sin(i)).ToArray();
+        ckpt.Add("model.layers.0.mlp.gate.weight", SafetensorsDType.F32, [16, 32], dense);
+        ckpt.Expected["model.layers.0.mlp.gate"] = dense.Select(v => (double)v).ToArray();
+        var loader = PrequantizedDetection.CreateLoader(ckpt.Open(), null)!;
+        using var linear = loader.LoadLinear("model.layers.0.mlp.gate", 32, 16, false);
+        linear.Should().NotBeOfType<GptqLinear>();
+        ckpt.AssertForwardMatches(linear, "model.layers.0.mlp.gate", 2);
+    }
+
+    [Fact]
     public void MissingTensor_NamesTheLayerAndTheTensor()
     {
         using var ckpt = new PrequantizedTestCheckpoint();

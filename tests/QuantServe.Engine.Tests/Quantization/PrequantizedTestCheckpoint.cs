@@ -121,6 +121,49 @@ internal sealed class PrequantizedTestCheckpoint : IDisposable
         Expected[prefix] = expected;
     }
 
+    /// <summary>Native Marlin, group -1: IST-DASLab/marlin Layer.pack's tile order, 1024-position shuffle and scale shuffle.</summary>
+    public void AddMarlin(string prefix, int k, int n, int seed)
+    {
+        var rng = new Random(seed);
+        var s = Enumerable.Range(0, n).Select(_ => (Half)(0.01 + rng.NextDouble() * 0.03)).ToArray();
+        var w = new int[k, n];
+        var expected = new double[n * k];
+        for (int r = 0; r < k; r++)
+            for (int c = 0; c < n; c++)
+            {
+                w[r, c] = rng.Next(16);
+                expected[c * k + r] = (double)s[c] * (w[r, c] - 8);
+            }
+        var perm = new List<int>();
+        for (int i = 0; i < 32; i++)
+        {
+            var perm1 = new List<int>();
+            for (int block = 0; block < 2; block++)
+                foreach (int row in new[] { 2 * (i % 4), 2 * (i % 4) + 1, 2 * (i % 4 + 4), 2 * (i % 4 + 4) + 1 })
+                    perm1.Add(16 * row + i / 4 + 8 * block);
+            for (int j = 0; j < 4; j++)
+                perm.AddRange(perm1.Select(p => p + 256 * j));
+        }
+        int[] interleave = [0, 2, 4, 6, 1, 3, 5, 7];
+        int rowLen = 16 * n;
+        var b = new int[k / 16 * rowLen / 8];
+        for (int t = 0; t < k / 16; t++)
+            for (int j = 0; j < rowLen; j++)
+            {
+                int src = j / 1024 * 1024 + perm[j % 1024 / 8 * 8 + interleave[j % 8]];
+                int code = w[t * 16 + src % 256 / 16, src / 256 * 16 + src % 16];
+                b[t * (rowLen / 8) + j / 8] |= code << (4 * (j % 8));
+            }
+        int[] single = Enumerable.Range(0, 4).SelectMany(i => new[] { 0, 1, 8, 9, 16, 17, 24, 25 }.Select(j => 2 * i + j)).ToArray();
+        var stored = Enumerable.Range(0, n).Select(i => s[i / 32 * 32 + single[i % 32]]).ToArray();
+        Add(prefix + ".B", SafetensorsDType.I32, [k / 16, 2 * n], b);
+        Add(prefix + ".s", SafetensorsDType.F16, [1, n], stored);
+        Expected[prefix] = expected;
+    }
+
+    /// <summary>Copies a tensor as it is (norms, embeddings, biases of a dense model).</summary>
+    public void AddRaw(TensorData tensor) => _tensors.Add(tensor);
+
     public CheckpointTensors Open()
     {
         SafetensorsWriter.Write(_dir.File(SafetensorsWriter.SingleFileName), _tensors);

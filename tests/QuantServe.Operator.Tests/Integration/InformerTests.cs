@@ -34,9 +34,10 @@ public class InformerTests
         // Cut the watch and keep it down while the object is deleted, with the history compacted (410).
         env.Emulator.Faults.FailNext(1000, 503, "GET", "watch=true");
         env.Emulator.Faults.DropWatches();
+        await OperatorTestEnvironment.WaitUntilAsync(() => env.Emulator.Requests.Any(r => r.IsWatch && r.StatusCode == 503),
+            "the informer tried to reconnect and was refused");
         await env.Api.DeleteAsync(QuantServeResources.QuantizationJobs, "default", "doomed", CancellationToken.None);
         env.Emulator.CompactHistory();
-        await Task.Delay(300);
         env.Emulator.Faults.Clear();
 
         await OperatorTestEnvironment.WaitUntilAsync(() => informer.Cache.Get("default", "doomed") is null, "the deletion reaches the cache");

@@ -2,9 +2,6 @@ using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting.Server;
-using Microsoft.AspNetCore.Hosting.Server.Features;
-using Microsoft.Extensions.DependencyInjection;
 using QuantServe.Engine.Models;
 using QuantServe.Engine.Tokenization;
 using QuantServe.Engine.Tools;
@@ -42,8 +39,7 @@ public sealed class RunningServer : IAsyncDisposable
         var serving = new ServingModel(model, Tokenizer.Load(directory), configure?.Invoke(options) ?? options);
         var app = InferenceServer.Build(serving, "http://127.0.0.1:0", logging: _ => { });
         await app.StartAsync();
-        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new RunningServer(directory, model, serving, app, new Uri(address));
+        return new RunningServer(directory, model, serving, app, InferenceServer.ListeningAddress(app));
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, string json) =>

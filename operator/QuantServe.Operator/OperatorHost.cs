@@ -9,10 +9,11 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using QuantServe.Operator.Controllers;
+using QuantServe.Operator.Runtime;
 
-namespace QuantServe.Operator.Runtime;
+namespace QuantServe.Operator;
 
-/// <summary>One operator process: /metrics, /healthz and /readyz over HTTP, leader election on a Lease,
+/// <summary>The composition root of one operator process: /metrics, /healthz and /readyz over HTTP, leader election on a Lease,
 /// and, while leader, the informers and both controllers. Losing the lease stops reconciling at once;
 /// the process then stands by and campaigns again.</summary>
 public sealed class OperatorHost : IAsyncDisposable
