@@ -15,6 +15,7 @@ public static class CommandLine
         new MakeModelCommand(),
         new DownloadWeightsCommand(),
         new ExportEetqCommand(),
+        new QuantizeCommand(),
         new ServeCommand(),
     ];
 

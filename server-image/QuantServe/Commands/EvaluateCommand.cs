@@ -1,13 +1,14 @@
 using System.Text.Json;
+using QuantServe.Engine.Calibration;
 using QuantServe.Engine.Evaluation;
 
 namespace QuantServe.Cli.Commands;
 
-/// <summary>`quantserve evaluate`: perplexity of a text file over non-overlapping windows.</summary>
+/// <summary>`quantserve evaluate`: perplexity of a text (a .txt, the `text` of a .jsonl or .parquet, or a cached hub dataset) over non-overlapping windows.</summary>
 public sealed class EvaluateCommand : ICommand
 {
     public string Name => "evaluate";
-    public string Summary => "perplexity of a text: --model-id DIR --dataset FILE.txt [--seqlen 2048] [--limit-windows N] [--json] [--dtype] [--quantize SCHEME] [--threads N]";
+    public string Summary => "perplexity of a text: --model-id DIR --dataset FILE.txt|.jsonl|.parquet|HUB_DATASET [--seqlen 2048] [--limit-windows N] [--json] [--dtype] [--quantize SCHEME] [--threads N]";
 
     public int Run(string[] args)
     {
@@ -18,15 +19,13 @@ public sealed class EvaluateCommand : ICommand
         int? limit = options.Int("limit-windows");
         bool json = options.Flag("json");
         options.EnsureAllRead();
-        if (!File.Exists(dataset))
-            throw new UsageException($"--dataset '{dataset}' does not exist");
         if (seqlen < 2)
             throw new UsageException($"--seqlen must be at least 2, got {seqlen}");
         if (limit is <= 0)
             throw new UsageException($"--limit-windows must be positive, got {limit}");
         seqlen = Math.Min(seqlen, loaded.Model.Config.MaxPositionEmbeddings);
 
-        var tokens = loaded.Tokenizer.Encode(File.ReadAllText(dataset), addSpecialTokens: false);
+        var tokens = loaded.Tokenizer.Encode(CalibrationDataset.LoadText(dataset), addSpecialTokens: false);
         var evaluator = new PerplexityEvaluator(loaded.Model);
         var result = evaluator.Evaluate(tokens, seqlen, limit, json ? null : (w, nll) => Console.Error.WriteLine($"window {w + 1}: mean NLL {nll:F4}"));
         if (json)
