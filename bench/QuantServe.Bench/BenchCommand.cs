@@ -113,19 +113,19 @@ public static class BenchCommand
             var section = new StringBuilder();
             var shapes = new List<(string Name, string Directory, int MaxNew, int PerClient)>
             {
-                ("small random model (4 layers, hidden 256, f32)", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "small-f32"), "small"), 32, 4),
-                ("Llama-3.2-1B shape, bf16", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b"), 16, 1),
+                ("small random model (4 layers, hidden 256, f32)", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "small-f32"), "small"), 64, 4),
+                ("Llama-3.2-1B shape, bf16", ModelBench.EnsureModel(Path.Combine(modelsDirectory, "llama-3.2-1b-shape-bf16"), "llama-3.2-1b"), 32, 1),
             };
             if (File.Exists(Path.Combine("models", "bundled-kjv-llama", "config.json")))
-                shapes.Insert(0, ("bundled model (models/bundled-kjv-llama)", Path.Combine("models", "bundled-kjv-llama"), 32, 4));
+                shapes.Insert(0, ("bundled model (models/bundled-kjv-llama)", Path.Combine("models", "bundled-kjv-llama"), 64, 4));
             foreach (var (name, directory, maxNew, perClient) in shapes)
             {
-                section.AppendLine(CultureInfo.InvariantCulture, $"## Serving on loopback: {name}, {maxNew} new tokens per request, 32-word prompt, {Environment.ProcessorCount} threads");
+                section.AppendLine(CultureInfo.InvariantCulture, $"## Serving on loopback: {name}, {maxNew} new tokens per request, 16-token prompt, {Environment.ProcessorCount} threads; each client sends {perClient} request(s) in turn");
                 section.AppendLine();
                 section.AppendLine("| concurrency | requests | generated tokens/s | x vs 1 | TTFT p50 ms | TTFT p99 ms | ITL p50 ms | ITL p99 ms |");
                 section.AppendLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
                 KernelThreads.Count = Environment.ProcessorCount;
-                var rows = LoadGenerator.RunAsync(directory, [1, 4, 16, 64], 32, maxNew, perClient).GetAwaiter().GetResult();
+                var rows = LoadGenerator.RunAsync(directory, [1, 4, 16, 64], 16, maxNew, perClient).GetAwaiter().GetResult();
                 foreach (var r in rows)
                     section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Concurrency} | {r.Requests} | {r.TokensPerSecond:F1} | {r.TokensPerSecond / rows[0].TokensPerSecond:F1} | {r.TimeToFirstTokenP50:F0} | {r.TimeToFirstTokenP99:F0} | {r.InterTokenP50:F0} | {r.InterTokenP99:F0} |");
                 section.AppendLine();

@@ -15,7 +15,8 @@ namespace QuantServe.Bench.Serving;
 /// </summary>
 public static class LoadGenerator
 {
-    public static async Task<IReadOnlyList<LoadResult>> RunAsync(string modelDirectory, int[] concurrencies, int promptWords, int maxNewTokens, int requestsPerClient)
+    /// <summary>Runs every concurrency level; <paramref name="promptTokens"/> is the prompt's length in the model's tokens.</summary>
+    public static async Task<IReadOnlyList<LoadResult>> RunAsync(string modelDirectory, int[] concurrencies, int promptTokens, int maxNewTokens, int requestsPerClient)
     {
         using var model = LlamaModel.Load(modelDirectory);
         int maxTotal = Math.Min(model.Config.MaxPositionEmbeddings, 1024);
@@ -24,13 +25,14 @@ public static class LoadGenerator
             ModelId = Path.GetFileName(modelDirectory),
             MaxConcurrentRequests = concurrencies.Max() * 2,
             MaxTotalTokens = maxTotal,
-            MaxBatchTotalTokens = Math.Max(maxTotal, concurrencies.Max() * (promptWords * 4 + maxNewTokens + 32)),
+            MaxBatchTotalTokens = Math.Max(maxTotal, concurrencies.Max() * (promptTokens + maxNewTokens + 32)),
         };
-        using var serving = new ServingModel(model, Tokenizer.Load(modelDirectory), options);
+        var tokenizer = Tokenizer.Load(modelDirectory);
+        using var serving = new ServingModel(model, tokenizer, options);
         await using var app = InferenceServer.Build(serving, "http://127.0.0.1:0", logging: _ => { });
         await app.StartAsync();
         using var client = new HttpClient { BaseAddress = InferenceServer.ListeningAddress(app), Timeout = TimeSpan.FromMinutes(10) };
-        var prompt = string.Join(' ', Enumerable.Range(0, promptWords).Select(i => "word" + (i % 17)));
+        var prompt = PromptOf(tokenizer, promptTokens);
 
         await StreamOneAsync(client, prompt, 4); // warm-up: JIT and page faults
         var results = new List<LoadResult>();
@@ -86,6 +88,16 @@ public static class LoadGenerator
             tokens++;
         }
         return (first, gaps, tokens);
+    }
+
+    // Words appended until the prompt has the wanted number of tokens, whatever the tokenizer.
+    private static string PromptOf(Tokenizer tokenizer, int tokens)
+    {
+        string[] words = ["the", "land", "and", "of", "light", "in", "was", "he", "said", "unto"];
+        var prompt = new System.Text.StringBuilder();
+        for (int i = 0; tokenizer.Encode(prompt.ToString()).Length < tokens; i++)
+            prompt.Append(i == 0 ? "" : " ").Append(words[i % words.Length]);
+        return prompt.ToString();
     }
 
     private static double Percentile(List<double> values, double p)
