@@ -123,6 +123,25 @@ public sealed class LlamaTrainingModel : IDisposable
         return torch.cat([-x2, x1], dim: -1);
     }
 
+    /// <summary>Loads every parameter from a bf16 safetensors file this tool exported (to continue training it).</summary>
+    public void LoadBFloat16(string path)
+    {
+        using var file = QuantServe.Engine.Checkpoints.SafetensorsFile.Open(path);
+        using var noGrad = torch.no_grad();
+        foreach (var (name, p) in named)
+        {
+            if (!file.Tensors.TryGetValue(name, out var info))
+                throw new InvalidDataException($"{path}: tensor '{name}' is missing");
+            if (info.DType != QuantServe.Engine.Checkpoints.SafetensorsDType.BF16 || !info.Shape.SequenceEqual(p.shape))
+                throw new InvalidDataException($"{path}: tensor '{name}' is {info.DType} [{string.Join(", ", info.Shape)}], expected BF16 [{string.Join(", ", p.shape)}]");
+            var bytes = file.GetBytes(name);
+            var values = new float[bytes.Length / 2];
+            for (int i = 0; i < values.Length; i++)
+                values[i] = BitConverter.UInt32BitsToSingle((uint)System.Buffers.Binary.BinaryPrimitives.ReadUInt16LittleEndian(bytes[(i * 2)..]) << 16);
+            p.copy_(torch.tensor(values, p.shape, dtype: float32));
+        }
+    }
+
     /// <summary>Rounds every parameter to the nearest bfloat16 (ties to even), in place, so that
     /// evaluating the model afterwards measures exactly the weights that get exported.</summary>
     public void RoundParametersToBFloat16()

@@ -54,6 +54,11 @@ public sealed class BundledModelTrainer(TrainingOptions options)
             options.Heads, options.KeyValueHeads, options.HeadDim, options.Context);
         using var model = new LlamaTrainingModel(shape, options.Seed);
         Log($"model: {shape.ParameterCount:N0} parameters ({shape})");
+        if (options.InitFrom is string init)
+        {
+            model.LoadBFloat16(init);
+            Log($"continuing from {init}: held out ({options.EvalWindows} windows) {Evaluate(model, heldOut, options.EvalWindows):F4}");
+        }
 
         var decay = model.NamedParameters.Where(p => p.Value.dim() >= 2).Select(p => p.Value).ToList();
         var noDecay = model.NamedParameters.Where(p => p.Value.dim() < 2).Select(p => p.Value).ToList();

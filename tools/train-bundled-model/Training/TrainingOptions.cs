@@ -26,6 +26,7 @@ public sealed class TrainingOptions
     public int Seed { get; private set; } = 1234;
     public int Threads { get; private set; } = 2;
     public int MeasureSteps { get; private set; }
+    public string? InitFrom { get; private set; }
 
     public static TrainingOptions Parse(string[] args)
     {
@@ -63,6 +64,7 @@ public sealed class TrainingOptions
                 case "--seed": o.Seed = Int(); break;
                 case "--threads": o.Threads = Int(); break;
                 case "--measure-steps": o.MeasureSteps = Int(); break;
+                case "--init-from": o.InitFrom = value; break;
                 default: throw new ArgumentException($"unknown option {name}");
             }
         }
