@@ -12,7 +12,7 @@ export DOTNET_CLI_TELEMETRY_OPTOUT := 1
 export DOTNET_NOLOGO := 1
 export DOTNET_SKIP_FIRST_TIME_EXPERIENCE := 1
 
-.PHONY: all build run generate test test-deps bench clean
+.PHONY: all build run generate test test-deps bench bench-quality clean
 
 all: build
 
@@ -54,6 +54,10 @@ test: test-deps
 ## bench: kernel and model benchmarks, written to out/bench (see docs/BENCHMARKS.md)
 bench: build
 	$(DOTNET) run -c $(CONFIG) --project bench/QuantServe.Bench -- all
+
+## bench-quality: held-out perplexity of the bundled model per quantization config (GPTQ vs RTN, load-time schemes)
+bench-quality: build
+	tools/bench-quality.sh $(BUNDLED_MODEL)
 
 clean:
 	rm -rf $(OUT)
