@@ -1,3 +1,5 @@
+using QuantServe.Kernels.Quantized;
+
 namespace QuantServe.Kernels.Cuda.Weights;
 
 /// <summary>
@@ -14,9 +16,10 @@ public static class MarlinRepack
 {
     private const int Tile = 16;
 
-    public static readonly int[] Permutation = BuildPermutation();
-    public static readonly int[] ScalePermutation = BuildScalePermutation();
-    public static readonly int[] SingleScalePermutation = BuildSingleScalePermutation();
+    // Marlin's shuffles, as the CPU twin defines them (one definition for both backends).
+    public static readonly int[] Permutation = MarlinFormat.Permutation;
+    public static readonly int[] ScalePermutation = MarlinFormat.ScalePermutation;
+    public static readonly int[] SingleScalePermutation = MarlinFormat.SingleScalePermutation;
 
     /// <summary>GPTQ tensors (qweight [K/8, N], qzeros [G, N/8] all 8, scales [G, N]) holding the same weights as B and s.</summary>
     public static (int[] QWeight, int[] QZeros, Half[] Scales) ToGptq(int inFeatures, int outFeatures, int groupSize, ReadOnlySpan<int> b, ReadOnlySpan<Half> s)
@@ -65,61 +68,5 @@ public static class MarlinRepack
     {
         var (qweight, qzeros, scales) = ToGptq(inFeatures, outFeatures, groupSize, b, s);
         return GptqDeviceWeights.Upload(device, 4, groupSize == 128 ? 128 : -1, zeroMinusOne: false, outFeatures, inFeatures, qweight, qzeros, scales, []);
-    }
-
-    private static int[] BuildPermutation()
-    {
-        // Marlin's _get_perms: the order its mma fragments consume a 16 x 64 slab, then the nibble interleave of its dequant.
-        var perm = new List<int>(1024);
-        for (int i = 0; i < 32; i++)
-        {
-            var fragment = new List<int>(8);
-            int column = i / 4;
-            foreach (int block in new[] { 0, 1 })
-            {
-                foreach (int row in new[] { 2 * (i % 4), 2 * (i % 4) + 1, 2 * (i % 4 + 4), 2 * (i % 4 + 4) + 1 })
-                    fragment.Add(16 * row + column + 8 * block);
-            }
-
-            for (int j = 0; j < 4; j++)
-            {
-                foreach (int p in fragment)
-                    perm.Add(p + 256 * j);
-            }
-        }
-
-        int[] interleave = [0, 2, 4, 6, 1, 3, 5, 7];
-        var result = new int[perm.Count];
-        for (int r = 0; r < perm.Count / 8; r++)
-        {
-            for (int t = 0; t < 8; t++)
-                result[r * 8 + t] = perm[r * 8 + interleave[t]];
-        }
-
-        return result;
-    }
-
-    private static int[] BuildScalePermutation()
-    {
-        var perm = new int[64];
-        for (int i = 0; i < 8; i++)
-        {
-            for (int j = 0; j < 8; j++)
-                perm[i * 8 + j] = i + 8 * j;
-        }
-
-        return perm;
-    }
-
-    private static int[] BuildSingleScalePermutation()
-    {
-        var perm = new List<int>(32);
-        for (int i = 0; i < 4; i++)
-        {
-            foreach (int j in new[] { 0, 1, 8, 9, 16, 17, 24, 25 })
-                perm.Add(2 * i + j);
-        }
-
-        return [.. perm];
     }
 }
