@@ -153,9 +153,11 @@ internal sealed partial class TemplateLexer
             }
             if (depth == 0 && TryTagEnd(i, isVariable, out int endLength, out char control))
             {
+                // jinja2 keeps the newline after {% raw %} (its raw_begin rule has no trim_blocks suffix).
+                bool isRaw = !isVariable && _tokens.Count == firstToken + 1 && _tokens[firstToken].IsName("raw");
                 Emit(isVariable ? TokenKind.VariableEnd : TokenKind.BlockEnd, isVariable ? "}}" : "%}", i);
                 _position = i + endLength;
-                AfterTagEnd(control, isBlock: !isVariable);
+                AfterTagEnd(control, isBlock: !isVariable && !isRaw);
                 break;
             }
             i = LexExpressionToken(i, ref depth);

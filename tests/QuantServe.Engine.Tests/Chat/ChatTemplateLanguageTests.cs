@@ -30,6 +30,8 @@ public sealed class ChatTemplateLanguageTests
     [InlineData("  {%+ if true %}x{% endif %}", "  x")]
     [InlineData("{% if true +%}\nx{% endif %}", "\nx")]
     [InlineData("{% raw %}{{ not }}{% endraw %}", "{{ not }}")]
+    [InlineData("a\n{% raw %}\n{{ x }}\n{% endraw %}\nb", "a\n\n{{ x }}\nb")]
+    [InlineData("{{ 'straße' | upper }}{{ 'straße'.upper() }}", "STRASSESTRASSE")]
     [InlineData("a\r\nb{% if true %}\r\nc{% endif %}", "a\nbc")]
     [InlineData("{{- '  x  ' -}}\n", "  x  ")]
     [InlineData("{% for x in xs %}{{ loop.index }}{{ loop.index0 }}{{ loop.first }}{{ loop.last }}{{ loop.length }}{{ loop.revindex }}{{ loop.revindex0 }},{% endfor %}", "10TrueFalse332,21FalseFalse321,32FalseTrue310,")]

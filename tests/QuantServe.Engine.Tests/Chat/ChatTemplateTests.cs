@@ -56,6 +56,13 @@ public sealed class ChatTemplateTests
     }
 
     [Fact]
+    public void GenerationTag_OfTransformersRendersItsBodyAsIs()
+    {
+        var template = ChatTemplate.Parse("{% for m in messages %}{% generation %}[{{ m.content }}]{% endgeneration %}{% endfor %}");
+        template.Render(new ChatTemplateContext([ChatTemplateContext.Message("assistant", "a"), ChatTemplateContext.Message("assistant", "b")])).Should().Be("[a][b]");
+    }
+
+    [Fact]
     public void Source_IsKeptForCaching()
     {
         ChatTemplate.Parse("{{ 1 }}").Source.Should().Be("{{ 1 }}");
