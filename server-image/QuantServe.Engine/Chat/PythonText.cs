@@ -205,7 +205,8 @@ internal static class PythonText
         return count;
     }
 
-    public static string Upper(string text) => text.ToUpperInvariant();
+    /// <summary>str.upper(), including Python's one common full case mapping (ß becomes SS).</summary>
+    public static string Upper(string text) => text.ToUpperInvariant().Replace("ß", "SS", StringComparison.Ordinal);
 
     public static string Lower(string text) => text.ToLowerInvariant();
 

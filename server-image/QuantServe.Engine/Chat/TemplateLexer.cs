@@ -21,6 +21,7 @@ internal sealed partial class TemplateLexer
 
     private readonly string _source;
     private readonly List<TemplateToken> _tokens = [];
+    private readonly List<int> _lineStarts = [0];
     private int _position;
 
     private TemplateLexer(string source)
@@ -31,6 +32,10 @@ internal sealed partial class TemplateLexer
             source = source[..^1];
         }
         _source = source;
+        for (int i = source.IndexOf('\n'); i >= 0; i = source.IndexOf('\n', i + 1))
+        {
+            _lineStarts.Add(i + 1);
+        }
     }
 
     public static List<TemplateToken> Tokenize(string source)
@@ -148,9 +153,11 @@ internal sealed partial class TemplateLexer
             }
             if (depth == 0 && TryTagEnd(i, isVariable, out int endLength, out char control))
             {
+                // jinja2 keeps the newline after {% raw %} (its raw_begin rule has no trim_blocks suffix).
+                bool isRaw = !isVariable && _tokens.Count == firstToken + 1 && _tokens[firstToken].IsName("raw");
                 Emit(isVariable ? TokenKind.VariableEnd : TokenKind.BlockEnd, isVariable ? "}}" : "%}", i);
                 _position = i + endLength;
-                AfterTagEnd(control, isBlock: !isVariable);
+                AfterTagEnd(control, isBlock: !isVariable && !isRaw);
                 break;
             }
             i = LexExpressionToken(i, ref depth);
@@ -357,15 +364,11 @@ internal sealed partial class TemplateLexer
 
     private int LineOf(int offset)
     {
-        int line = 1;
-        for (int i = _source.IndexOf('\n'); i >= 0 && i < offset; i = _source.IndexOf('\n', i + 1))
-        {
-            line++;
-        }
-        return line;
+        int index = _lineStarts.BinarySearch(offset);
+        return (index >= 0 ? index : ~index - 1) + 1;
     }
 
-    private int ColumnOf(int offset) => offset - (offset == 0 ? 0 : _source.LastIndexOf('\n', Math.Min(offset, _source.Length) - 1) + 1) + 1;
+    private int ColumnOf(int offset) => offset - _lineStarts[LineOf(offset) - 1] + 1;
 
     private ChatTemplateException Error(string problem, int offset) =>
         new($"Chat template syntax error at line {LineOf(offset)}, column {ColumnOf(offset)}: {problem}.");

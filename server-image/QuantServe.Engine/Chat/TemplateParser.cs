@@ -47,7 +47,7 @@ internal sealed class TemplateParser
                 case TokenKind.EndOfTemplate:
                     if (terminators.Count > 0)
                     {
-                        throw Error($"unexpected end of template, expected '{{% {string.Join("' or '{% ", terminators)} %}}'", token);
+                        throw Error($"unexpected end of template, expected {string.Join(" or ", terminators.Select(t => $"'{{% {t} %}}'"))}", token);
                     }
                     return body;
                 case TokenKind.Text:

@@ -113,14 +113,14 @@ internal sealed class TemplateRenderer
     {
         var iterable = Evaluate(loop.Iterable, scope);
         IReadOnlyList<object?> items = PythonValues.Iterate(iterable);
-        var loopScope = new TemplateScope(scope);
         if (loop.Filter is not null)
         {
             var kept = new List<object?>();
             foreach (var item in items)
             {
-                Assign(loop.Target, item, loopScope);
-                if (PythonValues.IsTruthy(Evaluate(loop.Filter, loopScope)))
+                var filterScope = new TemplateScope(scope);
+                Assign(loop.Target, item, filterScope);
+                if (PythonValues.IsTruthy(Evaluate(loop.Filter, filterScope)))
                 {
                     kept.Add(item);
                 }
@@ -138,10 +138,12 @@ internal sealed class TemplateRenderer
         var loopValue = new LoopValue(items);
         for (int i = 0; i < items.Count; i++)
         {
+            // jinja2 gives every iteration fresh locals: a set in one iteration is gone in the next.
+            var iterationScope = new TemplateScope(scope);
             loopValue.Index0 = i;
-            Assign(loop.Target, items[i], loopScope);
-            loopScope.Set("loop", loopValue);
-            if (Execute(loop.Body, loopScope, output) == Flow.Break)
+            Assign(loop.Target, items[i], iterationScope);
+            iterationScope.Set("loop", loopValue);
+            if (Execute(loop.Body, iterationScope, output) == Flow.Break)
             {
                 break;
             }

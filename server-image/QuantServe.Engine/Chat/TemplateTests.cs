@@ -36,7 +36,8 @@ internal static class TemplateTests
             case "callable": return value is MacroValue or BuiltinFunction or BoundMethod;
             case "sameas":
                 var other = Argument(0);
-                return ReferenceEquals(value, other) || (value is null or bool && PythonValues.AreEqual(value, other) && value?.GetType() == other?.GetType());
+                // Python's identity: None/True/False are singletons; equal literals (interned strings, small ints) are the same object.
+                return ReferenceEquals(value, other) || (value?.GetType() == other?.GetType() && value is null or bool or long or string && PythonValues.AreEqual(value, other));
             case "escaped": return false;
             case "lower": var lower = PythonValues.Str(value); return lower.Any(char.IsLetter) && lower == PythonText.Lower(lower);
             case "upper": var upper = PythonValues.Str(value); return upper.Any(char.IsLetter) && upper == PythonText.Upper(upper);

@@ -96,6 +96,32 @@ public sealed class KernelThreadsTests : IDisposable
     }
 
     [Fact]
+    public void For_FromTwoCallerThreadsAtOnce_CompletesEveryCallOnce()
+    {
+        KernelThreads.Count = 2;
+        var visits = new int[2][];
+        var callers = Enumerable.Range(0, 2).Select(c => new Thread(() =>
+        {
+            visits[c] = new int[37];
+            for (int call = 0; call < 300; call++)
+            {
+                KernelThreads.For(37, new CountVisits(visits[c], []));
+            }
+        })).ToArray();
+        foreach (Thread caller in callers)
+        {
+            caller.Start();
+        }
+
+        foreach (Thread caller in callers)
+        {
+            caller.Join();
+        }
+
+        visits.SelectMany(v => v).Where(v => v != 300).Should().BeEmpty("each of 300 calls per caller visits every index once");
+    }
+
+    [Fact]
     public void For_DoesNotAllocatePerCall()
     {
         KernelThreads.Count = 2;
