@@ -67,12 +67,12 @@ public sealed class ContinuousBatchSchedulerTests : IDisposable
         var batchSizes = new List<int>();
         using var scheduler = new ContinuousBatchScheduler(_model, _tokenizer, new SchedulerOptions
         {
-            MaxBatchTotalTokens = 2048,
+            MaxBatchTotalTokens = 4096,
             MaxBatchPrefillTokens = 256,
             StepCompleted = (_, size, _) => { lock (batchSizes) batchSizes.Add(size); },
         });
-        var first = scheduler.Submit(Request("first", 200));
-        await Task.Delay(20);
+        var first = scheduler.Submit(Request("first", 1500));
+        await first.ReadAsync(); // its first token is out: it is running (and has 1499 steps to go)
         var later = Enumerable.Range(0, 3).Select(i => scheduler.Submit(Request("later " + i, 20))).ToArray();
         var results = await Task.WhenAll(later.Select(ResultAsync).Append(ResultAsync(first)));
         results.Should().OnlyContain(r => r.Tokens.Count > 0);
