@@ -4,7 +4,7 @@ namespace QuantServe.Engine.Tokenization;
 /// GPT-2's reversible byte-to-character map: printable Latin-1 bytes map to themselves, the other
 /// 68 bytes to U+0100 onwards, so every byte sequence becomes a string of visible characters.
 /// </summary>
-internal static class ByteLevelAlphabet
+public static class ByteLevelAlphabet
 {
     public static readonly char[] ByteToChar = BuildByteToChar();
 

@@ -33,7 +33,7 @@ public static class BytePairTrainer
             return id;
         }
         for (int b = 0; b < 256; b++)
-            Intern(ByteLevelCharacters.ByteToChar[b].ToString());
+            Intern(ByteLevelAlphabet.ByteToChar[b].ToString());
 
         var words = new List<List<int>>();
         var counts = new List<long>();

@@ -196,7 +196,7 @@ public sealed class BundledModelTrainer(TrainingOptions options)
     {
         var newlineEnded = new bool[tokenizer.VocabSize];
         for (int id = 0; id < tokenizer.VocabSize; id++)
-            newlineEnded[id] = tokenizer.IdToToken(id) is { Length: > 0 } token && token[^1] == ByteLevelCharacters.ByteToChar['\n'];
+            newlineEnded[id] = tokenizer.IdToToken(id) is { Length: > 0 } token && token[^1] == ByteLevelAlphabet.ByteToChar['\n'];
         var starts = new List<int> { 0 };
         for (int i = 0; i + 1 < tokens.Length; i++)
         {

@@ -1,12 +1,11 @@
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
-using QuantServe.Engine.Tokenization;
-
-namespace QuantServe.Tools.TrainBundledModel.Tokenization;
+namespace QuantServe.Engine.Tokenization;
 
 /// <summary>
-/// Writes a trained byte-level BPE as tokenizer.json + tokenizer_config.json in Llama 3's layout:
+/// Writes a byte-level BPE (trained, or the synthetic one of test models) as tokenizer.json +
+/// tokenizer_config.json in Llama 3's layout:
 /// ids 0..255 are the bytes (id = byte value), then one id per merge in rank order, then
 /// &lt;|begin_of_text|&gt; and &lt;|end_of_text|&gt; as special added tokens.
 /// </summary>
@@ -40,7 +39,7 @@ public static class ByteLevelTokenizerWriter
     {
         var vocab = new JsonObject();
         for (int b = 0; b < 256; b++)
-            vocab[ByteLevelCharacters.ByteToChar[b].ToString()] = b;
+            vocab[ByteLevelAlphabet.ByteToChar[b].ToString()] = b;
         var mergeArray = new JsonArray();
         for (int i = 0; i < merges.Count; i++)
         {
