@@ -8,8 +8,10 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using QuantServe.Operator.Certificates;
 using QuantServe.Operator.Controllers;
 using QuantServe.Operator.Runtime;
+using QuantServe.Operator.Webhooks;
 
 namespace QuantServe.Operator;
 
@@ -25,7 +27,8 @@ public sealed class OperatorHost : IAsyncDisposable
     private volatile InformerFactory? informers;
     private volatile bool leading;
     private WebApplication? web;
-    private Webhooks.AdmissionWebhookServer? webhooks;
+    private AdmissionWebhookServer? webhooks;
+    private readonly WebhookCertificateRotator? certificates;
 
     public OperatorHost(KubernetesClientConfiguration config, OperatorOptions options, ILoggerFactory loggers)
     {
@@ -36,14 +39,55 @@ public sealed class OperatorHost : IAsyncDisposable
         this.loggers = loggers;
         logger = loggers.CreateLogger<OperatorHost>();
         Metrics.RegisterGauge("quantserve_operator_leader", $"identity=\"{options.Identity}\"", () => leading ? 1 : 0);
+        if (ManagedCertificateSettings(options) is { } settings)
+        {
+            certificates = new WebhookCertificateRotator(new KubeApi(client, Metrics), settings, loggers.CreateLogger<WebhookCertificateRotator>());
+            Metrics.RegisterGauge("quantserve_operator_webhook_certificate_expiry_timestamp_seconds", $"secret=\"{settings.SecretName}\"",
+                () => certificates.NotAfter?.ToUnixTimeSeconds() ?? 0);
+        }
+    }
+
+    /// <summary>The settings of the operator-managed webhook certificate, or null when the webhooks are off or
+    /// their certificate comes from files. Throws <see cref="ArgumentException"/> naming the flags that clash or are missing.</summary>
+    public static WebhookCertificateSettings? ManagedCertificateSettings(OperatorOptions options)
+    {
+        if (options.WebhookPort < 0) return null;
+        var fromFiles = options.WebhookCertificatePath is not null || options.WebhookKeyPath is not null;
+        if (options.WebhookCertificateSecret is null)
+        {
+            if (options.WebhookCertificatePath is null || options.WebhookKeyPath is null)
+                throw new ArgumentException("--webhook-port needs either --webhook-cert and --webhook-key, or --webhook-cert-secret");
+            return null;
+        }
+        if (fromFiles) throw new ArgumentException("--webhook-cert-secret and --webhook-cert/--webhook-key exclude each other: the certificate comes from one place");
+        var settings = new WebhookCertificateSettings
+        {
+            SecretName = options.WebhookCertificateSecret,
+            Namespace = options.WebhookNamespace,
+            ServiceName = options.WebhookServiceName ?? throw new ArgumentException("--webhook-cert-secret needs --webhook-service (the certificate must name the Service)"),
+            ValidatingConfiguration = options.ValidatingWebhookConfiguration,
+            MutatingConfiguration = options.MutatingWebhookConfiguration,
+            Validity = TimeSpan.FromDays(options.WebhookCertificateValidityDays),
+            RenewBefore = TimeSpan.FromDays(options.WebhookCertificateRenewDays),
+            RecheckInterval = options.WebhookCertificateRecheckInterval,
+        };
+        settings.Validate();
+        return settings;
     }
 
     public OperatorMetrics Metrics { get; } = new();
     public bool IsLeader => leading;
     public string Identity => options.Identity;
 
-    /// <summary>Ready: a standby is ready to take over; a leader once its caches are filled.</summary>
-    public bool IsReady => !leading || informers?.HasSynced == true;
+    /// <summary>Ready: a standby is ready to take over; a leader once its caches are filled; and, when the operator
+    /// manages the webhook certificate, only once it serves one.</summary>
+    public bool IsReady => (!leading || informers?.HasSynced == true) && (certificates is null || certificates.HasCertificate);
+
+    /// <summary>The managed webhook certificate, or null when it comes from files or there are no webhooks.</summary>
+    public WebhookCertificateRotator? WebhookCertificates => certificates;
+
+    /// <summary>The admission webhook server once started.</summary>
+    public AdmissionWebhookServer? WebhookServer => webhooks;
 
     /// <summary>Address of the metrics/health server once started.</summary>
     public Uri? HttpAddress { get; private set; }
@@ -51,13 +95,29 @@ public sealed class OperatorHost : IAsyncDisposable
     public async Task RunAsync(CancellationToken ct)
     {
         if (options.HttpPort >= 0) await StartHttpAsync(ct);
-        if (options.WebhookPort >= 0)
+        // Every replica serves the webhooks, so every replica keeps the certificate (leader or not).
+        using var rotating = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var rotation = certificates?.RunAsync(rotating.Token) ?? Task.CompletedTask;
+        try
         {
-            webhooks = await Webhooks.AdmissionWebhookServer.StartAsync(options.WebhookPort,
-                options.WebhookCertificatePath ?? throw new InvalidOperationException("--webhook-cert is required with --webhook-port"),
-                options.WebhookKeyPath ?? throw new InvalidOperationException("--webhook-key is required with --webhook-port"), ct);
-            logger.LogInformation("admission webhooks on {Address}", webhooks.Address);
+            if (options.WebhookPort >= 0)
+            {
+                webhooks = certificates is not null
+                    ? await AdmissionWebhookServer.StartAsync(options.WebhookPort, () => certificates.ServingCertificate, ct)
+                    : await AdmissionWebhookServer.StartAsync(options.WebhookPort, options.WebhookCertificatePath!, options.WebhookKeyPath!, ct);
+                logger.LogInformation("admission webhooks on {Address}", webhooks.Address);
+            }
+            await CampaignAsync(ct);
         }
+        finally
+        {
+            await rotating.CancelAsync();
+            await rotation;
+        }
+    }
+
+    private async Task CampaignAsync(CancellationToken ct)
+    {
         if (options.DisableLeaderElection)
         {
             await LeadAsync(ct);
@@ -146,7 +206,9 @@ public sealed class OperatorHost : IAsyncDisposable
         var app = builder.Build();
         app.MapGet("/metrics", () => Results.Text(Metrics.Render(), "text/plain; version=0.0.4; charset=utf-8"));
         app.MapGet("/healthz", () => Results.Text("ok"));
-        app.MapGet("/readyz", () => IsReady ? Results.Text("ok") : Results.Text("caches not synced", statusCode: 503));
+        app.MapGet("/readyz", () => IsReady ? Results.Text("ok")
+            : certificates is { HasCertificate: false } ? Results.Text("no webhook certificate yet" + (certificates.LastError is { } error ? ": " + error : ""), statusCode: 503)
+            : Results.Text("caches not synced", statusCode: 503));
         await app.StartAsync(ct);
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         HttpAddress = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal));

@@ -36,8 +36,29 @@ public sealed record OperatorOptions
     /// <summary>Port of the admission webhooks over TLS; -1 serves none.</summary>
     public int WebhookPort { get; init; } = -1;
 
+    /// <summary>PEM files of the webhook certificate (cert-manager's Secret, mounted); exclusive with <see cref="WebhookCertificateSecret"/>.</summary>
     public string? WebhookCertificatePath { get; init; }
     public string? WebhookKeyPath { get; init; }
+
+    /// <summary>The operator manages its webhook certificate in this Secret (created, renewed, read through the API).</summary>
+    public string? WebhookCertificateSecret { get; init; }
+
+    /// <summary>Namespace of that Secret and of the webhook Service: the operator's own.</summary>
+    public string WebhookNamespace { get; init; } = "default";
+
+    /// <summary>The webhook Service: the managed certificate names SERVICE.NAMESPACE.svc.</summary>
+    public string? WebhookServiceName { get; init; }
+
+    /// <summary>Webhook configurations whose caBundle the operator fills with its managed CA.</summary>
+    public string? ValidatingWebhookConfiguration { get; init; }
+    public string? MutatingWebhookConfiguration { get; init; }
+
+    /// <summary>Validity of a generated webhook CA and certificate, and the window before expiry in which it is renewed.</summary>
+    public int WebhookCertificateValidityDays { get; init; } = 365;
+    public int WebhookCertificateRenewDays { get; init; } = 30;
+
+    /// <summary>How often the managed certificate and the caBundles are checked again.</summary>
+    public TimeSpan WebhookCertificateRecheckInterval { get; init; } = TimeSpan.FromMinutes(2);
 
     /// <summary>Run without leader election (a single instance).</summary>
     public bool DisableLeaderElection { get; init; }

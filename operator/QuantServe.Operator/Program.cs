@@ -11,6 +11,11 @@ const string Usage = """
            quantserve-operator [run] [--kubeconfig PATH] [--context NAME] [--namespace NS] [--image IMAGE]
                                [--http-port N] [--lease-namespace NS] [--identity ID] [--no-leader-election]
                                [--webhook-port N --webhook-cert tls.crt --webhook-key tls.key]
+                               [--webhook-port N --webhook-cert-secret NAME --webhook-service NAME [--webhook-namespace NS]
+                                [--validating-webhook-configuration NAME] [--mutating-webhook-configuration NAME]
+                                [--webhook-cert-validity-days N] [--webhook-cert-renew-days N]]
+      --webhook-cert-secret: the operator creates, renews and serves the certificate in this Secret and
+      writes its CA into the named webhook configurations (namespace: --webhook-namespace or POD_NAMESPACE).
     """;
 
 if (args.Length > 0 && args[0] is "-h" or "--help")
@@ -30,6 +35,7 @@ var options = new OperatorOptions
 {
     Identity = Environment.GetEnvironmentVariable("POD_NAME") ?? new OperatorOptions().Identity,
     LeaseNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default",
+    WebhookNamespace = Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "default",
 };
 string? kubeconfig = Environment.GetEnvironmentVariable("KUBECONFIG");
 string? context = null;
@@ -57,6 +63,13 @@ try
             case "--webhook-port": options = options with { WebhookPort = Number() }; break;
             case "--webhook-cert": options = options with { WebhookCertificatePath = Value() }; break;
             case "--webhook-key": options = options with { WebhookKeyPath = Value() }; break;
+            case "--webhook-cert-secret": options = options with { WebhookCertificateSecret = Value() }; break;
+            case "--webhook-namespace": options = options with { WebhookNamespace = Value() }; break;
+            case "--webhook-service": options = options with { WebhookServiceName = Value() }; break;
+            case "--validating-webhook-configuration": options = options with { ValidatingWebhookConfiguration = Value() }; break;
+            case "--mutating-webhook-configuration": options = options with { MutatingWebhookConfiguration = Value() }; break;
+            case "--webhook-cert-validity-days": options = options with { WebhookCertificateValidityDays = Number() }; break;
+            case "--webhook-cert-renew-days": options = options with { WebhookCertificateRenewDays = Number() }; break;
             default:
                 Console.Error.WriteLine($"unknown argument '{rest[i]}'\n{Usage}");
                 return 2;
@@ -66,6 +79,15 @@ try
 catch (Exception e) when (e is FormatException or ArgumentException or OverflowException)
 {
     Console.Error.WriteLine($"quantserve-operator: {e.Message}");
+    return 2;
+}
+try
+{
+    OperatorHost.ManagedCertificateSettings(options);
+}
+catch (ArgumentException e)
+{
+    Console.Error.WriteLine($"quantserve-operator: {e.Message}\n{Usage}");
     return 2;
 }
 

@@ -190,8 +190,10 @@ public sealed class KubeApi(Kubernetes client, OperatorMetrics? metrics = null)
     private static string ResourceOf(string path)
     {
         var parts = path.Split('?')[0].Split('/', StringSplitOptions.RemoveEmptyEntries);
-        var index = Array.IndexOf(parts, "namespaces");
-        return index >= 0 && parts.Length > index + 2 ? parts[index + 2] : parts.LastOrDefault() ?? "";
+        // /api/v1/[namespaces/ns/]plural/... or /apis/group/version/[namespaces/ns/]plural/...
+        var index = parts.Length > 0 && parts[0] == "api" ? 2 : 3;
+        if (parts.Length > index + 2 && parts[index] == "namespaces") index += 2;
+        return parts.Length > index ? parts[index] : parts.LastOrDefault() ?? "";
     }
 
     private static string Query(params (string Key, string? Value)[] pairs)

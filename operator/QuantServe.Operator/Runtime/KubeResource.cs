@@ -1,6 +1,7 @@
 namespace QuantServe.Operator.Runtime;
 
-/// <summary>A namespaced API resource: enough to build every REST path the runtime uses.</summary>
+/// <summary>An API resource: enough to build every REST path the runtime uses. Namespaced unless
+/// <see cref="Namespaced"/> is false (then the namespace given to the path builders is ignored).</summary>
 public sealed record KubeResource(string Group, string Version, string Plural, string Kind)
 {
     public static readonly KubeResource Deployments = new("apps", "v1", "deployments", "Deployment");
@@ -9,6 +10,13 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
     public static readonly KubeResource Pods = new("", "v1", "pods", "Pod");
     public static readonly KubeResource Jobs = new("batch", "v1", "jobs", "Job");
     public static readonly KubeResource Events = new("", "v1", "events", "Event");
+    public static readonly KubeResource Secrets = new("", "v1", "secrets", "Secret");
+    public static readonly KubeResource ValidatingWebhookConfigurations =
+        new("admissionregistration.k8s.io", "v1", "validatingwebhookconfigurations", "ValidatingWebhookConfiguration") { Namespaced = false };
+    public static readonly KubeResource MutatingWebhookConfigurations =
+        new("admissionregistration.k8s.io", "v1", "mutatingwebhookconfigurations", "MutatingWebhookConfiguration") { Namespaced = false };
+
+    public bool Namespaced { get; init; } = true;
 
     public string ApiVersion => Group.Length == 0 ? Version : Group + "/" + Version;
 
@@ -17,7 +25,7 @@ public sealed record KubeResource(string Group, string Version, string Plural, s
 
     /// <summary>The collection path: all namespaces when <paramref name="ns"/> is null.</summary>
     public string CollectionPath(string? ns) =>
-        ns is null ? $"{Prefix}/{Plural}" : $"{Prefix}/namespaces/{Uri.EscapeDataString(ns)}/{Plural}";
+        ns is null || !Namespaced ? $"{Prefix}/{Plural}" : $"{Prefix}/namespaces/{Uri.EscapeDataString(ns)}/{Plural}";
 
     public string ObjectPath(string ns, string name, string? subresource = null) =>
         CollectionPath(ns) + "/" + Uri.EscapeDataString(name) + (subresource is null ? "" : "/" + subresource);

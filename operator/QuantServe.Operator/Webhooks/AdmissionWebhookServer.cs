@@ -37,9 +37,18 @@ public sealed class AdmissionWebhookServer : IAsyncDisposable
         using var pem = X509Certificate2.CreateFromPemFile(certificatePemPath, keyPemPath);
         // Kestrel wants a certificate whose key it can use on every platform: round-trip through PKCS#12.
         var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return await StartAsync(port, () => certificate, ct);
+    }
+
+    /// <summary>Starts on <paramref name="port"/> (0: a free one), asking <paramref name="certificate"/> for the
+    /// certificate at every TLS handshake, so a renewed certificate is served without a restart. While it
+    /// answers null, handshakes fail.</summary>
+    public static async Task<AdmissionWebhookServer> StartAsync(int port, Func<X509Certificate2?> certificate, CancellationToken ct)
+    {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Any, port, listen => listen.UseHttps(certificate)));
+        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Any, port, listen =>
+            listen.UseHttps(https => https.ServerCertificateSelector = (_, _) => certificate())));
         var app = builder.Build();
         app.MapPost(MutatePath, (Delegate)((HttpContext context) => Review(context, AdmissionReviewHandler.Mutate)));
         app.MapPost(ValidatePath, (Delegate)((HttpContext context) => Review(context, AdmissionReviewHandler.Validate)));

@@ -88,6 +88,25 @@ internal static class BuiltInResources
             SelectableFields = ["reason", "type", "reportingController", "regarding.kind", "regarding.name", "regarding.namespace", "regarding.uid"],
         },
         CustomResourceDefinitions,
+        // Cluster-scoped; an operator that manages its own webhook certificate writes their caBundle.
+        new ResourceType
+        {
+            Group = "admissionregistration.k8s.io",
+            Versions = ["v1"],
+            Plural = "validatingwebhookconfigurations",
+            Singular = "validatingwebhookconfiguration",
+            Kind = "ValidatingWebhookConfiguration",
+            Namespaced = false,
+        },
+        new ResourceType
+        {
+            Group = "admissionregistration.k8s.io",
+            Versions = ["v1"],
+            Plural = "mutatingwebhookconfigurations",
+            Singular = "mutatingwebhookconfiguration",
+            Kind = "MutatingWebhookConfiguration",
+            Namespaced = false,
+        },
     ];
 
     private static ResourceType Core(string plural, string singular, string kind, bool namespaced, string[] shortNames, bool status) => new()
