@@ -65,37 +65,17 @@ app.kubernetes.io/component: operator
 {{- printf "%s-webhook-selfsigned" (include "quantserve.fullname" .) -}}
 {{- end -}}
 
-{{/*
-The self-signed webhook certificate (cert-manager off). The Secret and both webhook configurations need
-the same CA, but each template renders on its own: the first caller generates (or, on upgrade, looks up
-the Secret already in the cluster) and memoises it on the root context; later callers reuse it.
-*/}}
-{{- define "quantserve.webhook.generatedCertificate" -}}
-{{- if not (hasKey . "quantserveWebhookCertificate") -}}
-{{- $certificate := dict -}}
-{{- $existing := lookup "v1" "Secret" .Release.Namespace (include "quantserve.webhook.secretName" .) -}}
-{{- if and $existing $existing.data (index $existing.data "ca.crt") (index $existing.data "tls.crt") (index $existing.data "tls.key") -}}
-{{- $_ := set $certificate "caCrt" (index $existing.data "ca.crt") -}}
-{{- $_ := set $certificate "tlsCrt" (index $existing.data "tls.crt") -}}
-{{- $_ := set $certificate "tlsKey" (index $existing.data "tls.key") -}}
-{{- else -}}
-{{- $service := include "quantserve.webhook.serviceName" . -}}
-{{- $days := int .Values.webhook.generatedCertificate.validityDays -}}
-{{- $ca := genCA (printf "%s-webhook-ca" (include "quantserve.fullname" .)) $days -}}
-{{- $names := list $service (printf "%s.%s" $service .Release.Namespace) (printf "%s.%s.svc" $service .Release.Namespace) (printf "%s.%s.svc.cluster.local" $service .Release.Namespace) -}}
-{{- $leaf := genSignedCert (printf "%s.%s.svc" $service .Release.Namespace) nil $names $days $ca -}}
-{{- $_ := set $certificate "caCrt" ($ca.Cert | b64enc) -}}
-{{- $_ := set $certificate "tlsCrt" ($leaf.Cert | b64enc) -}}
-{{- $_ := set $certificate "tlsKey" ($leaf.Key | b64enc) -}}
-{{- end -}}
-{{- $_ := set . "quantserveWebhookCertificate" $certificate -}}
-{{- end -}}
+{{- define "quantserve.webhook.validatingName" -}}
+{{- printf "%s-validation" (include "quantserve.fullname" .) -}}
 {{- end -}}
 
-{{/* The CA bundle of the generated webhook certificate (base64). */}}
-{{- define "quantserve.webhook.caBundle" -}}
-{{- include "quantserve.webhook.generatedCertificate" . -}}
-{{- index . "quantserveWebhookCertificate" "caCrt" -}}
+{{- define "quantserve.webhook.mutatingName" -}}
+{{- printf "%s-defaults" (include "quantserve.fullname" .) -}}
+{{- end -}}
+
+{{/* True (non-empty) when the operator generates the webhook certificate and fills caBundle itself. */}}
+{{- define "quantserve.webhook.operatorManagesCertificate" -}}
+{{- if and .Values.webhook.enabled (not .Values.webhook.certManager.enabled) -}}true{{- end -}}
 {{- end -}}
 
 {{/* The annotation that makes cert-manager's CA injector fill caBundle. */}}
@@ -104,14 +84,4 @@ the Secret already in the cluster) and memoises it on the root context; later ca
 annotations:
   cert-manager.io/inject-ca-from: {{ printf "%s/%s-webhook" .Release.Namespace (include "quantserve.fullname" .) }}
 {{- end }}
-{{- end -}}
-
-{{/* Checksum of the generated webhook certificate ("none" with cert-manager or without webhooks). */}}
-{{- define "quantserve.webhook.certificateChecksum" -}}
-{{- if and .Values.webhook.enabled (not .Values.webhook.certManager.enabled) -}}
-{{- include "quantserve.webhook.generatedCertificate" . -}}
-{{- index . "quantserveWebhookCertificate" "tlsCrt" | sha256sum | quote -}}
-{{- else -}}
-"none"
-{{- end -}}
 {{- end -}}

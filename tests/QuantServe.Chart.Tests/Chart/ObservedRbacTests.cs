@@ -11,12 +11,30 @@ using Permission = QuantServe.Chart.Tests.Support.OperatorApiNeeds.Permission;
 namespace QuantServe.Chart.Tests.Chart;
 
 /// <summary>Runs the operator against the in-process API emulator through a scenario that makes it use
-/// every permission (calibration, serving, drift correction, leader election) and checks each request
+/// every permission (calibration, serving, drift correction, leader election, the webhook certificate it
+/// creates and renews and the caBundles it writes) and checks each request
 /// it made against <see cref="OperatorApiNeeds"/> and the chart's roles. The test writes its own objects
 /// straight into the emulator's store, so every HTTP request recorded is the operator's.</summary>
 public sealed class ObservedRbacTests
 {
     private const string Ns = "default";
+    private const string CertificateSecret = "quantserve-webhook-tls";
+    private const string Validating = "quantserve-validation";
+    private const string Mutating = "quantserve-defaults";
+
+    private static JsonObject WebhookConfiguration(string kind, string name) => new()
+    {
+        ["apiVersion"] = "admissionregistration.k8s.io/v1",
+        ["kind"] = kind,
+        ["metadata"] = new JsonObject { ["name"] = name },
+        ["webhooks"] = new JsonArray(new JsonObject
+        {
+            ["name"] = name + ".quantserve.dev",
+            ["admissionReviewVersions"] = new JsonArray("v1"),
+            ["sideEffects"] = "None",
+            ["clientConfig"] = new JsonObject { ["service"] = new JsonObject { ["name"] = "quantserve-webhook", ["namespace"] = Ns } },
+        }),
+    };
 
     private static JsonObject Sample(string name) =>
         (JsonObject)YamlJsonConverter.FromYaml(Repository.Read("crds", "samples", name + ".yaml"), name);
@@ -30,6 +48,8 @@ public sealed class ObservedRbacTests
         var served = Sample("inferenceservice-none");
         var job = Sample("quantizationjob");
         foreach (var obj in new[] { calibrated, served, job }) emulator.PutObject(obj);
+        emulator.PutObject(WebhookConfiguration("ValidatingWebhookConfiguration", Validating));
+        emulator.PutObject(WebhookConfiguration("MutatingWebhookConfiguration", Mutating));
 
         var dir = Directory.CreateTempSubdirectory("chart-rbac-");
         var config = KubernetesClientConfiguration.BuildConfigFromConfigFile(emulator.WriteKubeconfig(Path.Combine(dir.FullName, "kubeconfig")));
@@ -42,6 +62,13 @@ public sealed class ObservedRbacTests
             RenewDeadline = TimeSpan.FromSeconds(2),
             RetryPeriod = TimeSpan.FromMilliseconds(200),
             WatchTimeoutSeconds = 10,
+            WebhookPort = 0,
+            WebhookCertificateSecret = CertificateSecret,
+            WebhookNamespace = Ns,
+            WebhookServiceName = "quantserve-webhook",
+            ValidatingWebhookConfiguration = Validating,
+            MutatingWebhookConfiguration = Mutating,
+            WebhookCertificateRecheckInterval = TimeSpan.FromMilliseconds(200),
         };
         using var loggers = LoggerFactory.Create(b => b.SetMinimumLevel(LogLevel.Warning));
         await using var host = new OperatorHost(config, options, loggers);
@@ -49,11 +76,12 @@ public sealed class ObservedRbacTests
         var run = Task.Run(() => host.RunAsync(stop.Token));
         try
         {
-            var expected = OperatorApiNeeds.Controllers.Concat(OperatorApiNeeds.LeaderElection).Except(OperatorApiNeeds.ImpliedOnly).ToHashSet();
+            var expected = OperatorApiNeeds.All.Except(OperatorApiNeeds.ImpliedOnly).ToHashSet();
             var jobName = KubeApi.Name(job);
             var servedName = KubeApi.Name(served);
             var running = false;
             var drifted = false;
+            var expired = false;
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(40); // a bound on a hang, not a timing assertion
             HashSet<Permission> observed = [];
             while (true)
@@ -80,12 +108,29 @@ public sealed class ObservedRbacTests
                     emulator.PutObject(isvc);
                     drifted = true;
                 }
+                // Play time passing: the certificate the operator created is about to expire, so it renews it (update).
+                if (!expired && emulator.GetObject("v1", "secrets", Ns, CertificateSecret) is { } secret)
+                {
+                    secret["data"] = Operator.Certificates.WebhookCertificateGenerator.Generate(
+                        ["quantserve-webhook." + Ns + ".svc"], DateTimeOffset.UtcNow.AddDays(-364), TimeSpan.FromDays(365)).ToSecretData();
+                    emulator.PutObject(secret);
+                    expired = true;
+                }
                 await Task.Delay(50);
             }
 
             var granted = RbacTests.RulesOf("ClusterRole").Concat(RbacTests.RulesOf("Role")).ToHashSet();
             observed.Except(expected).Should().BeEmpty("the operator must make no request beyond its declared needs");
             observed.Except(granted).Should().BeEmpty("the chart must grant every request the operator makes");
+            // resourceNames in the chart hold only if the operator names no other Secret or configuration.
+            var certificatePaths = emulator.Requests
+                .Where(r => r.Method is "GET" or "PUT" && (r.Path.Contains("/secrets", StringComparison.Ordinal) || r.Path.Contains("webhookconfigurations", StringComparison.Ordinal)))
+                .Select(r => r.Path).Distinct().ToList();
+            certificatePaths.Should().BeEquivalentTo([
+                $"/api/v1/namespaces/{Ns}/secrets/{CertificateSecret}",
+                $"/apis/admissionregistration.k8s.io/v1/validatingwebhookconfigurations/{Validating}",
+                $"/apis/admissionregistration.k8s.io/v1/mutatingwebhookconfigurations/{Mutating}",
+            ]);
         }
         finally
         {

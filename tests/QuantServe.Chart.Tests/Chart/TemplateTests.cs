@@ -63,7 +63,9 @@ public sealed class TemplateTests
         var program = Repository.ReadOnly("Program.cs", "operator");
         var container = Only("Deployment")["spec"]!["template"]!["spec"]!["containers"]![0]!;
         var flags = container["args"]!.AsArray().Select(a => a!.GetValue<string>()).Where(a => a.StartsWith("--", StringComparison.Ordinal)).ToList();
-        flags.Should().Contain(["--http-port", "--image", "--lease-namespace", "--namespace", "--no-leader-election", "--webhook-port", "--webhook-cert", "--webhook-key"]);
+        flags.Should().Contain(["--http-port", "--image", "--lease-namespace", "--namespace", "--no-leader-election", "--webhook-port", "--webhook-cert", "--webhook-key",
+            "--webhook-cert-secret", "--webhook-namespace", "--webhook-service", "--validating-webhook-configuration", "--mutating-webhook-configuration",
+            "--webhook-cert-validity-days", "--webhook-cert-renew-days"]);
         foreach (var flag in flags) program.Should().Contain($"case \"{flag}\":", $"the operator parses {flag}");
         container["args"]![0]!.GetValue<string>().Should().Be("run");
     }
@@ -111,7 +113,7 @@ public sealed class TemplateTests
     }
 
     [Fact]
-    public void The_webhook_certificate_secret_is_mounted_where_the_operator_is_told_to_read_it()
+    public void With_cert_manager_its_secret_is_mounted_where_the_operator_is_told_to_read_it()
     {
         var pod = Only("Deployment")["spec"]!["template"]!["spec"]!;
         var container = pod["containers"]![0]!;
@@ -122,7 +124,51 @@ public sealed class TemplateTests
         var directory = mount["mountPath"]!.GetValue<string>();
         certificate.Should().Be(directory + "/tls.crt");
         key.Should().Be(directory + "/tls.key");
-        var secret = Documents.Single(d => d.File == "webhook-secret.yaml").Document;
-        secret["data"]!.AsObject().Select(p => p.Key).Should().Contain(["tls.crt", "tls.key", "ca.crt"]);
+        // The mount, the volume and the file flags exist only with cert-manager, whose Certificate writes the Secret the volume names.
+        var template = Repository.Read("charts", "quantserve", "templates", "operator-deployment.yaml").Split('\n');
+        int Line(string text) => Array.FindIndex(template, l => l.Contains(text, StringComparison.Ordinal));
+        template[..Line("- --webhook-cert")].Last(l => l.Contains("{{- if", StringComparison.Ordinal)).Should().Contain(".Values.webhook.certManager.enabled");
+        template[..Line("- name: webhook-certs")].Last(l => l.Contains("{{- if", StringComparison.Ordinal)).Should().Contain("and .Values.webhook.enabled .Values.webhook.certManager.enabled");
+        Repository.Read("charts", "quantserve", "templates", "operator-deployment.yaml").Should().Contain("secretName: {{ include \"quantserve.webhook.secretName\" . }}");
+        Repository.Read("charts", "quantserve", "templates", "webhook-certificate.yaml").Should().Contain("secretName: {{ include \"quantserve.webhook.secretName\" . }}");
+    }
+
+    [Fact]
+    public void Without_cert_manager_the_operator_is_told_the_secret_service_and_configurations_the_chart_names()
+    {
+        var deployment = Repository.Read("charts", "quantserve", "templates", "operator-deployment.yaml");
+        // Flag and value on consecutive lines: the names the other templates use.
+        string ValueOf(string flag)
+        {
+            var lines = deployment.Split('\n');
+            var index = Array.FindIndex(lines, l => l.Trim() == "- " + flag);
+            index.Should().BeGreaterThan(0, $"the Deployment passes {flag}");
+            return lines[index + 1].Trim();
+        }
+        ValueOf("--webhook-cert-secret").Should().Be("- {{ include \"quantserve.webhook.secretName\" . | quote }}");
+        ValueOf("--webhook-namespace").Should().Be("- {{ .Release.Namespace | quote }}");
+        ValueOf("--webhook-service").Should().Be("- {{ include \"quantserve.webhook.serviceName\" . | quote }}");
+        ValueOf("--validating-webhook-configuration").Should().Be("- {{ include \"quantserve.webhook.validatingName\" . | quote }}");
+        ValueOf("--mutating-webhook-configuration").Should().Be("- {{ include \"quantserve.webhook.mutatingName\" . | quote }}");
+        ValueOf("--webhook-cert-validity-days").Should().Be("- {{ .Values.webhook.generatedCertificate.validityDays | quote }}");
+        ValueOf("--webhook-cert-renew-days").Should().Be("- {{ .Values.webhook.generatedCertificate.renewBeforeDays | quote }}");
+        Repository.Read("charts", "quantserve", "templates", "webhook-validatingwebhookconfiguration.yaml").Should().Contain("name: {{ include \"quantserve.webhook.validatingName\" . }}");
+        Repository.Read("charts", "quantserve", "templates", "webhook-mutatingwebhookconfiguration.yaml").Should().Contain("name: {{ include \"quantserve.webhook.mutatingName\" . }}");
+        Repository.Read("charts", "quantserve", "templates", "webhook-service.yaml").Should().Contain("name: {{ include \"quantserve.webhook.serviceName\" . }}");
+        var validity = ChartFiles.Values["webhook"]!["generatedCertificate"]!;
+        validity["renewBeforeDays"]!.GetValue<long>().Should().BeLessThan(validity["validityDays"]!.GetValue<long>());
+    }
+
+    [Fact]
+    public void The_chart_generates_no_certificate_and_renders_no_ca_bundle()
+    {
+        foreach (var text in AllTemplateTexts())
+        {
+            text.Should().NotContain("genCA").And.NotContain("genSignedCert").And.NotContain("lookup ");
+        }
+        foreach (var kind in new[] { "MutatingWebhookConfiguration", "ValidatingWebhookConfiguration" })
+            foreach (var webhook in Only(kind)["webhooks"]!.AsArray())
+                webhook!["clientConfig"]!.AsObject().Should().NotContainKey("caBundle", $"the operator or cert-manager fills {kind} caBundle");
+        Documents.Should().NotContain(d => d.Document["kind"]!.GetValue<string>() == "Secret", "the operator creates the certificate Secret");
     }
 }

@@ -3,7 +3,8 @@ namespace QuantServe.Chart.Tests.Support;
 /// <summary>What the operator calls on the API server, in one place. The operator has no machine-readable
 /// declaration of its needs, so they are listed here from its code: KubeApi's calls per resource
 /// (informers: list+watch; ChildWriter: create, and update unless createOnly; status: PUT on /status;
-/// EventRecorder: create; pods/log: get) and KubernetesClient's LeaseLock (get, create, update).
+/// EventRecorder: create; pods/log: get), KubernetesClient's LeaseLock (get, create, update) and, when the
+/// operator manages its webhook certificate, one Secret and the two webhook configurations.
 /// <see cref="Chart.ObservedRbacTests"/> checks the list against the requests a running operator makes.</summary>
 public static class OperatorApiNeeds
 {
@@ -42,6 +43,21 @@ public static class OperatorApiNeeds
 
     /// <summary>Leader election on a Lease in the release namespace.</summary>
     public static readonly IReadOnlySet<Permission> LeaderElection = Grant("coordination.k8s.io", "leases", "create", "get", "update").ToHashSet();
+
+    /// <summary>The operator-managed webhook certificate (cert-manager off), in the release namespace:
+    /// WebhookCertificateSecret reads the Secret, creates it when absent, renews it with PUT.</summary>
+    public static readonly IReadOnlySet<Permission> WebhookCertificateSecret = Grant("", "secrets", "create", "get", "update").ToHashSet();
+
+    /// <summary>CaBundleInjector reads both webhook configurations (cluster-scoped) and PUTs them back with caBundle.</summary>
+    public static readonly IReadOnlySet<Permission> WebhookConfigurations = new[]
+    {
+        Grant("admissionregistration.k8s.io", "validatingwebhookconfigurations", "get", "update"),
+        Grant("admissionregistration.k8s.io", "mutatingwebhookconfigurations", "get", "update"),
+    }.SelectMany(p => p).ToHashSet();
+
+    /// <summary>Every need, whatever the values.</summary>
+    public static IReadOnlySet<Permission> All =>
+        Controllers.Concat(LeaderElection).Concat(WebhookCertificateSecret).Concat(WebhookConfigurations).ToHashSet();
 
     /// <summary>Needs the API server checks without a request of the operator's own (so no emulator sees them).</summary>
     public static readonly IReadOnlySet<Permission> ImpliedOnly = Controllers.Where(p => p.Resource.EndsWith("/finalizers", StringComparison.Ordinal)).ToHashSet();
