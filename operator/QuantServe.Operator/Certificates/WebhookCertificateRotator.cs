@@ -86,9 +86,11 @@ public sealed class WebhookCertificateRotator
             {
                 return;
             }
-            catch (Exception e) when (e is WebhookCertificateException or HttpRequestException or OperationCanceledException)
+            catch (Exception e)
             {
-                logger.LogError("webhook certificate: {Error}; retrying in {Retry}", e.Message, retry);
+                // Whatever failed, the loop must go on: a replica that stops checking would serve a stale certificate.
+                logger.LogError("webhook certificate: {Error}; retrying in {Retry}", e is WebhookCertificateException ? e.Message : e.ToString(), retry);
+                LastError ??= e.Message;
                 wait = retry;
                 retry = TimeSpan.FromTicks(Math.Min(retry.Ticks * 2, settings.RecheckInterval.Ticks));
             }
