@@ -29,15 +29,11 @@ public sealed class AdmissionWebhookServer : IAsyncDisposable
     public Uri Address { get; }
 
     /// <summary>Starts on <paramref name="port"/> (0: a free one) with the PEM certificate and key
-    /// (in a cluster: a Secret from cert-manager, mounted into the pod).</summary>
+    /// (in a cluster: a Secret from cert-manager, mounted into the pod), read again when they change.</summary>
     public static async Task<AdmissionWebhookServer> StartAsync(int port, string certificatePemPath, string keyPemPath, CancellationToken ct)
     {
-        if (!File.Exists(certificatePemPath)) throw new FileNotFoundException("webhook TLS certificate not found", certificatePemPath);
-        if (!File.Exists(keyPemPath)) throw new FileNotFoundException("webhook TLS key not found", keyPemPath);
-        using var pem = X509Certificate2.CreateFromPemFile(certificatePemPath, keyPemPath);
-        // Kestrel wants a certificate whose key it can use on every platform: round-trip through PKCS#12.
-        var certificate = X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
-        return await StartAsync(port, () => certificate, ct);
+        var files = new PemFileCertificate(certificatePemPath, keyPemPath);
+        return await StartAsync(port, () => files.Current, ct);
     }
 
     /// <summary>Starts on <paramref name="port"/> (0: a free one), asking <paramref name="certificate"/> for the
