@@ -261,15 +261,40 @@ public static unsafe class Bnb4BitMatMul
             int rows = TRows.Value;
             int k = K, blockSize = BlockSize;
             byte* p = Packed + ((long)j * k / 2);
-            long block = (long)j * k / blockSize;
-            long nested = block / NestedBlockSize;
-            int inNested = (int)(block % NestedBlockSize);
+            long block = (long)j * (k / blockSize); // the fast path has whole blocks per row
+            long nested = Math.DivRem(block, NestedBlockSize, out long remainder);
+            int inNested = (int)remainder;
             float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx; // rows past TRows.Value are never read
             Vector512<float> codebook = Vector512.Load(Codebook);
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            if (rows == 1 && blockSize % 64 == 0)
+            {
+                // Decode (m = 1): four independent FMA chains over 64 inputs per step, so the FMA latency
+                // never waits on itself; vpermps reads only the low four bits of each lane, so the low
+                // nibble needs no mask.
+                for (int start = 0; start < k; start += blockSize, block++)
+                {
+                    StreamPrefetch.Ahead(p + (start >> 1));
+                    Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
+                    for (nint i = start; i < start + blockSize; i += 64)
+                    {
+                        Vector512<int> first = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));
+                        Vector512<int> second = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1) + 16));
+                        a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i), Avx512F.PermuteVar16x32(table, Vector512.ShiftRightLogical(first, 4)), a0);
+                        b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 16), Avx512F.PermuteVar16x32(table, first), b0);
+                        a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 32), Avx512F.PermuteVar16x32(table, Vector512.ShiftRightLogical(second, 4)), a1);
+                        b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i + 48), Avx512F.PermuteVar16x32(table, second), b1);
+                    }
+                }
+
+                y[0] = Vector512.Sum((a0 + b0) + (a1 + b1));
+                return;
+            }
+
             for (int start = 0; start < k; start += blockSize, block++)
             {
+                StreamPrefetch.Ahead(p + (start >> 1));
                 Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
                 for (nint i = start; i < start + blockSize; i += 32)
                 {
@@ -330,6 +355,7 @@ public static unsafe class Bnb4BitMatMul
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (int start = 0; start < k; start += blockSize, block++)
             {
+                StreamPrefetch.Ahead(p + (start >> 1));
                 float absmax = BlockAbsmax(block, ref nested, ref inNested);
                 Vector256<float> low = lowCodes * absmax;
                 Vector256<float> high = highCodes * absmax;

@@ -1,8 +1,11 @@
+using System.Buffers;
+
 namespace QuantServe.Kernels.Quantized;
 
 /// <summary>
 /// y[m x n] = x[m x k] W^T with W = <see cref="Fp8RowWeights"/> and fp32 activations: e4m3 codes are decoded
-/// by bit arithmetic in registers (never a full fp32 W), the row scale applies to the finished dot product.
+/// in registers (never a full fp32 W), by byte tables (<see cref="Fp8Bf16RowDot"/>, AVX-512 VBMI) or by bit
+/// arithmetic (<see cref="Fp8Codes"/>); the row scale applies to the finished dot product.
 /// From <see cref="PrefillBody{TDot}.MinRows"/> activation rows on (prefill), blocks of weight rows are
 /// dequantized into an L2-sized fp32 buffer and multiplied by the dense fp32 GEMM tile instead.
 /// </summary>
@@ -25,6 +28,28 @@ public static unsafe class Fp8MatMul
         if (m >= PrefillBody<ScaledRowDot<Fp8Codes>>.MinRows)
         {
             PrefillBody<ScaledRowDot<Fp8Codes>>.Run(kernel, x, y, m, weights.Rows, weights.Cols);
+        }
+        else if (Fp8Bf16RowDot.IsSupported(weights.Cols) && m > 0)
+        {
+            int k = weights.Cols;
+            float[] rented = ArrayPool<float>.Shared.Rent(m * k);
+            try
+            {
+                fixed (float* reordered = rented)
+                {
+                    for (int r = 0; r < m; r++)
+                    {
+                        Fp8Bf16RowDot.ReorderActivations(x + ((long)r * k), reordered + ((long)r * k), k);
+                    }
+
+                    var table = new Fp8Bf16RowDot { Codes = weights.CodesPointer, Scales = weights.ScalesPointer, X = reordered, K = k };
+                    RowTileBody<Fp8Bf16RowDot>.Run(table, y, m, weights.Rows);
+                }
+            }
+            finally
+            {
+                ArrayPool<float>.Shared.Return(rented);
+            }
         }
         else
         {

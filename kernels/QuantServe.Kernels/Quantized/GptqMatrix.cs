@@ -444,6 +444,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 for (; r + 32 <= count; r += 32, block += 4L * Panel, xg += 32)
                     for (int w = 0; w < 4; w++)
                     {
+                        StreamPrefetch.Ahead(block + (long)w * Panel);
                         var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + 8 * w;
                         a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(word, 19), one).AsSingle(), Vector512.Create(xw[0]), a0);
@@ -470,6 +471,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 for (; r + 32 <= count; r += 32, block += 8L * Panel, xg += 32)
                     for (int w = 0; w < 8; w++)
                     {
+                        StreamPrefetch.Ahead(block + (long)w * Panel);
                         var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + 4 * w;
                         a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle((word & mask).AsInt32()), Vector512.Create(xw[0]), a0);
@@ -484,6 +486,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int w = 0; w < b; w++)
                     {
+                        StreamPrefetch.Ahead(block + (long)w * Panel);
                         var word = Vector512.Load(block + (long)w * Panel);
                         float* xw = xg + w * perWord;
                         for (int t = 0, shift = 0; t < perWord; t += 4, shift += 4 * b)
@@ -498,13 +501,18 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             else if (b is 3 or 5 or 6)
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
+                {
+                    for (int w = 0; w < b; w++)
+                        StreamPrefetch.Ahead(block + (long)w * Panel);
                     a0 += b == 3 ? Block3x512(block, Panel, xg, mask) : b == 5 ? Block5x512(block, Panel, xg, mask) : Block6x512(block, Panel, xg, mask);
+                }
             }
             else
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int j = 0; j < 32; j += 4)
                     {
+                        StreamPrefetch.Ahead(block + (long)(j * b / 32) * Panel);
                         a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
                         a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 1) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
                         a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 2) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);

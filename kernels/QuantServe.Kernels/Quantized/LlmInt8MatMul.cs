@@ -218,6 +218,7 @@ public static unsafe class LlmInt8MatMul
                 Vector512<int> a0 = default, a1 = default, a2 = default, a3 = default;
                 for (; i + 32 <= k; i += 32)
                 {
+                    StreamPrefetch.Ahead(w + i);
                     Vector512<short> wv = Avx512BW.ConvertToVector512Int16(Vector256.Load(w + i));
                     a0 += Avx512BW.MultiplyAddAdjacent(Vector512.Load(q + i), wv);
                     if (rows > 1)
@@ -246,6 +247,7 @@ public static unsafe class LlmInt8MatMul
                 Vector256<int> a0 = default, a1 = default, a2 = default, a3 = default;
                 for (; i + 16 <= k; i += 16)
                 {
+                    StreamPrefetch.Ahead(w + i);
                     Vector256<short> wv = Avx2.ConvertToVector256Int16(Vector128.Load(w + i));
                     a0 += Avx2.MultiplyAddAdjacent(Vector256.Load(q + i), wv);
                     if (rows > 1)

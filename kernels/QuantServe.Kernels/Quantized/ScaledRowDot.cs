@@ -55,6 +55,7 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
             for (; i + 32 <= k; i += 32)
             {
+                StreamPrefetch.Ahead(w + i);
                 Vector512<float> w0 = TCodes.Decode16(w + i);
                 Vector512<float> w1 = TCodes.Decode16(w + i + 16);
                 a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i), w0, a0);
@@ -88,6 +89,7 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i + 8 <= k; i += 8)
             {
+                StreamPrefetch.Ahead(w + i);
                 Vector256<float> w0 = TCodes.Decode8(w + i);
                 a0 = Fma.MultiplyAdd(Vector256.Load(x + i), w0, a0);
                 if (rows > 1)
