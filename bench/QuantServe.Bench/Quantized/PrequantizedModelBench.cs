@@ -1,6 +1,8 @@
+using System.Diagnostics;
 using QuantServe.Bench.Model;
 using QuantServe.Engine.Models;
 using QuantServe.Engine.Quantization;
+using QuantServe.Engine.Tools;
 
 namespace QuantServe.Bench.Quantized;
 
@@ -32,7 +34,7 @@ public static class PrequantizedModelBench
         ArgumentNullException.ThrowIfNull(threadCounts);
         ArgumentNullException.ThrowIfNull(bandwidthGBs);
         foreach (var name in PrequantizedCheckpointMaker.Names)
-            PrequantizedCheckpointMaker.Ensure(bf16ModelDirectory, checkpointsDirectory, name);
+            EnsureCheckpoint(bf16ModelDirectory, checkpointsDirectory, name);
 
         var bf16 = new Dictionary<int, double>();
         var results = new List<FormatDecode>();
@@ -59,5 +61,19 @@ public static class PrequantizedModelBench
             }
         }
         return results;
+    }
+
+    /// <summary>The checkpoint <paramref name="name"/> under <paramref name="checkpointsDirectory"/>, made unless it is already there.</summary>
+    public static string EnsureCheckpoint(string bf16ModelDirectory, string checkpointsDirectory, string name)
+    {
+        string directory = Path.Combine(checkpointsDirectory, name);
+        if (!File.Exists(Path.Combine(directory, "config.json")))
+        {
+            Console.Error.WriteLine($"making the {name} checkpoint in {directory} (once)...");
+            var clock = Stopwatch.StartNew();
+            PrequantizedCheckpointMaker.Write(bf16ModelDirectory, directory, name);
+            Console.Error.WriteLine($"made {name} in {clock.Elapsed.TotalSeconds:F1} s");
+        }
+        return directory;
     }
 }

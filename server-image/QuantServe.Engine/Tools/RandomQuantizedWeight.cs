@@ -1,6 +1,6 @@
 using QuantServe.Engine.Calibration;
 
-namespace QuantServe.Bench.Quantized;
+namespace QuantServe.Engine.Tools;
 
 /// <summary>
 /// A quantized matrix with random codes, for decode benchmarks (their speed does not depend on the

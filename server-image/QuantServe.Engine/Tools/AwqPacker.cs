@@ -1,6 +1,6 @@
 using QuantServe.Engine.Calibration;
 
-namespace QuantServe.Bench.Quantized;
+namespace QuantServe.Engine.Tools;
 
 /// <summary>
 /// Packs a 4-bit <see cref="QuantizedWeight"/> into AutoAWQ's GEMM checkpoint tensors: <c>qweight</c> int32

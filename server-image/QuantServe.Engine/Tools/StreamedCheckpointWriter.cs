@@ -5,7 +5,7 @@ using System.Text.Json.Nodes;
 using QuantServe.Engine.Calibration;
 using QuantServe.Engine.Checkpoints;
 
-namespace QuantServe.Bench.Quantized;
+namespace QuantServe.Engine.Tools;
 
 /// <summary>
 /// Writes a pre-quantized checkpoint (one model.safetensors, config.json with a quantization_config, the

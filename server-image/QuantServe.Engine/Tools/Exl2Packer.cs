@@ -1,4 +1,4 @@
-namespace QuantServe.Bench.Quantized;
+namespace QuantServe.Engine.Tools;
 
 /// <summary>
 /// Packs codes into exllamav2's EXL2 tensors as the engine's loader reads them (K = in_features,

@@ -1,11 +1,10 @@
-using System.Diagnostics;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 using QuantServe.Engine.Calibration;
 using QuantServe.Engine.Checkpoints;
 using QuantServe.Engine.Models;
 
-namespace QuantServe.Bench.Quantized;
+namespace QuantServe.Engine.Tools;
 
 /// <summary>
 /// Makes pre-quantized checkpoints of a bf16 model with random codes (decode speed does not depend on
@@ -25,34 +24,31 @@ public static class PrequantizedCheckpointMaker
     // Bits of exl2's successive 128-row groups: 3-, 4- and 5-bit groups averaging 4.0 bits per weight.
     private static readonly int[] Exl2BitPattern = [3, 4, 5, 4];
 
-    /// <summary>The checkpoint <paramref name="name"/> made from the model under <paramref name="checkpointsDirectory"/>, made unless already there.</summary>
-    public static string Ensure(string bf16ModelDirectory, string checkpointsDirectory, string name)
+    /// <summary>Writes the checkpoint <paramref name="name"/> (one of <see cref="Names"/>) of the model in <paramref name="bf16ModelDirectory"/> into <paramref name="outputDirectory"/>.</summary>
+    public static void Write(string bf16ModelDirectory, string outputDirectory, string name)
     {
-        string directory = Path.Combine(checkpointsDirectory, name);
-        if (File.Exists(Path.Combine(directory, "config.json")))
-            return directory;
-        Console.Error.WriteLine($"making the {name} checkpoint in {directory} (once)...");
-        var clock = Stopwatch.StartNew();
+        if (!Names.Contains(name))
+            throw new ArgumentException($"unknown pre-quantized checkpoint '{name}'; known: {string.Join(", ", Names)}", nameof(name));
         var config = ModelConfig.Load(bf16ModelDirectory);
+        if (config.QuantizationConfig is not null)
+            throw new InvalidOperationException($"{Path.Combine(bf16ModelDirectory, "config.json")} has a quantization_config; give the unquantized model");
         var projections = new List<(string Prefix, int OutFeatures, int InFeatures)>();
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
             foreach (var group in BlockProjection.SequentialGroups(config))
                 foreach (var p in group)
                     projections.Add(($"model.layers.{layer}.{p.Name}", p.OutFeatures, p.InFeatures));
         using var source = SafetensorsCheckpoint.Open(bf16ModelDirectory);
-        var random = new Random(name.Length * 7919 + projections.Count);
+        // A fixed seed per checkpoint: the same files every time they are made.
+        var random = new Random(Array.IndexOf(Names.ToArray(), name) + 1);
         switch (name)
         {
-            case Gptq4: WriteGptq(directory, source, projections, 4, false, random); break;
-            case Gptq3: WriteGptq(directory, source, projections, 3, false, random); break;
-            case Gptq8: WriteGptq(directory, source, projections, 8, false, random); break;
-            case Gptq4ActOrder: WriteGptq(directory, source, projections, 4, true, random); break;
-            case Awq4: WriteAwq(directory, source, projections, random); break;
-            case Exl2: WriteExl2(directory, source, projections, random); break;
-            default: throw new ArgumentException($"unknown pre-quantized checkpoint '{name}'; known: {string.Join(", ", Names)}", nameof(name));
+            case Gptq4: WriteGptq(outputDirectory, source, projections, 4, false, random); break;
+            case Gptq3: WriteGptq(outputDirectory, source, projections, 3, false, random); break;
+            case Gptq8: WriteGptq(outputDirectory, source, projections, 8, false, random); break;
+            case Gptq4ActOrder: WriteGptq(outputDirectory, source, projections, 4, true, random); break;
+            case Awq4: WriteAwq(outputDirectory, source, projections, random); break;
+            default: WriteExl2(outputDirectory, source, projections, random); break;
         }
-        Console.Error.WriteLine($"made {name} in {clock.Elapsed.TotalSeconds:F1} s");
-        return directory;
     }
 
     private static void WriteGptq(string directory, SafetensorsCheckpoint source, List<(string Prefix, int OutFeatures, int InFeatures)> projections, int bits, bool actOrder, Random random)
