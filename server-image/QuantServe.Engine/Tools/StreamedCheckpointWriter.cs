@@ -73,7 +73,14 @@ public static class StreamedCheckpointWriter
         }
         catch
         {
-            Directory.Delete(temporary, recursive: true);
+            try
+            {
+                Directory.Delete(temporary, recursive: true);
+            }
+            catch (Exception cleanup) when (cleanup is IOException or UnauthorizedAccessException)
+            {
+                // The error that stopped the write is the one worth reporting.
+            }
             throw;
         }
     }
