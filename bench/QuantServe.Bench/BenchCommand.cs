@@ -112,6 +112,14 @@ public static class BenchCommand
             foreach (var r in QuantizedModelBench.Run(directory, threadCounts, t => bandwidth[t], tokens: 8))
                 section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Scheme} | {r.Threads} | {r.WeightBytesPerToken / 1e9:F3} | {r.TokensPerSecond:F2} | {r.BandwidthRatio:P0} | {r.SpeedupOverDense:F2} |");
             section.AppendLine();
+            var prequantized = Path.Combine(modelsDirectory, "llama-3.2-1b-shape-prequantized");
+            section.AppendLine("Decode at batch 1 on the Llama-3.2-1B shape, pre-quantized checkpoints (random codes, every projection quantized, lm_head bf16), loaded as the server loads them:");
+            section.AppendLine();
+            section.AppendLine("| format | threads | weight GB/token | tokens/s | / bandwidth | x vs bf16 |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- |");
+            foreach (var r in PrequantizedModelBench.Run(directory, prequantized, threadCounts, t => bandwidth[t], tokens: 8))
+                section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Format} | {r.Threads} | {r.WeightBytesPerToken / 1e9:F3} | {r.TokensPerSecond:F2} | {r.BandwidthRatio:P0} | {r.SpeedupOverBf16:F2} |");
+            section.AppendLine();
             Console.Out.Write(section.ToString());
             report.Append(section);
         }

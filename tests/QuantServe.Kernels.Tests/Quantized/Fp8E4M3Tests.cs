@@ -68,6 +68,37 @@ public class Fp8E4M3Tests
         Fp8E4M3.ToSingle(0x80).Should().Be(-0f).And.Match(v => float.IsNegative(v));
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void MatMulDecode_EveryFiniteCode_GivesItsValueTimesTheRowScale(int m)
+    {
+        // One row holding every finite code (NaN codes become zero), read back by one-hot activations:
+        // the decode GEMV (table decoder where the CPU has VBMI) must return each code's exact value.
+        const int k = 256;
+        var codes = new byte[k];
+        for (int c = 0; c < k; c++)
+        {
+            codes[c] = (c & 0x7F) == 0x7F ? (byte)0 : (byte)c;
+        }
+
+        var weights = new Fp8RowWeights(codes, [0.5f], 1, k);
+        var x = new float[m * k];
+        var y = new float[m];
+        for (int c = 0; c < k; c++)
+        {
+            Array.Clear(x);
+            for (int r = 0; r < m; r++)
+            {
+                x[(r * k) + c] = 1f;
+            }
+
+            Fp8MatMul.Multiply(weights, x, y, m);
+            y.Should().AllBeEquivalentTo((float)(Definition(codes[c]) * 0.5), $"code 0x{codes[c]:X2} at input {c}");
+        }
+    }
+
     [Fact]
     public void Encode_EveryFiniteCodeValue_RoundTripsToItsCode()
     {

@@ -23,6 +23,12 @@ public class QuantizedMatMulTests
             }
 
             yield return [scheme, 5, 9, 256];
+
+            // Decode (1-3 rows) over whole 64-input chunks, with and without a tail.
+            yield return [scheme, 1, 5, 64];
+            yield return [scheme, 2, 7, 320];
+            yield return [scheme, 1, 3, 200];
+            yield return [scheme, 3, 4, 130];
             yield return [scheme, 4, 33, 512];
 
             // Prefill path (4 rows and more): weight-row blocks of 16 with a partial last block, odd k.
