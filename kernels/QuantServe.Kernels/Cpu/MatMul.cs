@@ -376,6 +376,24 @@ public static unsafe class MatMul
         }
     }
 
+    // The four weight rows' next lines, StreamPrefetch.Distance ahead (32 weights: 64 bytes of 16-bit, 128 of fp32).
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchRows<TWeight>(TWeight* w0, TWeight* w1, TWeight* w2, TWeight* w3)
+        where TWeight : unmanaged
+    {
+        StreamPrefetch.Ahead(w0);
+        StreamPrefetch.Ahead(w1);
+        StreamPrefetch.Ahead(w2);
+        StreamPrefetch.Ahead(w3);
+        if (sizeof(TWeight) == 4)
+        {
+            StreamPrefetch.Ahead((byte*)w0 + 64);
+            StreamPrefetch.Ahead((byte*)w1 + 64);
+            StreamPrefetch.Ahead((byte*)w2 + 64);
+            StreamPrefetch.Ahead((byte*)w3 + 64);
+        }
+    }
+
     // Tile512 and Tile256 are the same register tile at two vector widths: 4 x rows (TRows of them
     // live) by 4 W rows, 32 (16) weights per step, an fp32 scalar loop for the k % 32 (16) tail.
     // Tile512 takes 16-bit weights as even/odd lanes and permutes x to match (see EvenOddLanes).
@@ -405,6 +423,13 @@ public static unsafe class MatMul
         int kk = kBegin;
         for (; kk <= kEnd - 32; kk += 32)
         {
+            if (TRows.Value < 4)
+            {
+                // Few activation rows: the weights stream from memory once (decode). Larger tiles reuse
+                // cached weights, where prefetching past the k block only costs.
+                PrefetchRows(w0 + kk, w1 + kk, w2 + kk, w3 + kk);
+            }
+
             Vector512<float> lo0, hi0, lo1, hi1, lo2, hi2, lo3, hi3;
             if (evenOdd)
             {
