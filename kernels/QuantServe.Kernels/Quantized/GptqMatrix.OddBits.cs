@@ -9,45 +9,52 @@ namespace QuantServe.Kernels.Quantized;
 // out row by row so that every shift is a literal. Covered by GptqFormatTests and Exl2FormatTests.
 public sealed unsafe partial class GptqMatrix
 {
-    /// <summary>sum_j x[j] * q_j over one 3-bit 32-row block (Vector512).</summary>
-    private static Vector512<float> Block3x512(uint* block, long n, float* x, Vector512<uint> mask)
+    /// <summary>
+    /// sum_j x[j] * (1 + q_j / 8) over one 3-bit 32-row block (Vector512): each code is moved into the top three
+    /// mantissa bits of 1.0f (a shift and a bit-select instead of shift, mask and convert; see the 4-bit GEMV);
+    /// the caller turns the sum into sum x q = 8 (sum - sum x).
+    /// </summary>
+    private static Vector512<float> Block3Biased512(uint* block, long n, float* x)
     {
+        var one = Vector512.Create(0x3F800000u);
+        var mantissa = Vector512.Create(0x00700000u);
+        var mask = Vector512.Create(7u);
         var w0 = Vector512.Load(block + 0L * n);
         var w1 = Vector512.Load(block + 1L * n);
         var w2 = Vector512.Load(block + 2L * n);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 0, 3, mask).AsInt32()), Vector512.Create(x[0]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 3, 3, mask).AsInt32()), Vector512.Create(x[1]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 6, 3, mask).AsInt32()), Vector512.Create(x[2]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 9, 3, mask).AsInt32()), Vector512.Create(x[3]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 12, 3, mask).AsInt32()), Vector512.Create(x[4]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 15, 3, mask).AsInt32()), Vector512.Create(x[5]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 18, 3, mask).AsInt32()), Vector512.Create(x[6]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 21, 3, mask).AsInt32()), Vector512.Create(x[7]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 24, 3, mask).AsInt32()), Vector512.Create(x[8]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 27, 3, mask).AsInt32()), Vector512.Create(x[9]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w1, 30, 3, mask).AsInt32()), Vector512.Create(x[10]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 1, 3, mask).AsInt32()), Vector512.Create(x[11]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 4, 3, mask).AsInt32()), Vector512.Create(x[12]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 7, 3, mask).AsInt32()), Vector512.Create(x[13]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 10, 3, mask).AsInt32()), Vector512.Create(x[14]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 13, 3, mask).AsInt32()), Vector512.Create(x[15]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 16, 3, mask).AsInt32()), Vector512.Create(x[16]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 19, 3, mask).AsInt32()), Vector512.Create(x[17]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 22, 3, mask).AsInt32()), Vector512.Create(x[18]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 25, 3, mask).AsInt32()), Vector512.Create(x[19]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 28, 3, mask).AsInt32()), Vector512.Create(x[20]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w2, 31, 3, mask).AsInt32()), Vector512.Create(x[21]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 2, 3, mask).AsInt32()), Vector512.Create(x[22]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 5, 3, mask).AsInt32()), Vector512.Create(x[23]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 8, 3, mask).AsInt32()), Vector512.Create(x[24]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 11, 3, mask).AsInt32()), Vector512.Create(x[25]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 14, 3, mask).AsInt32()), Vector512.Create(x[26]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 17, 3, mask).AsInt32()), Vector512.Create(x[27]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 20, 3, mask).AsInt32()), Vector512.Create(x[28]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 23, 3, mask).AsInt32()), Vector512.Create(x[29]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 26, 3, mask).AsInt32()), Vector512.Create(x[30]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 29, 3, mask).AsInt32()), Vector512.Create(x[31]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 20), one).AsSingle(), Vector512.Create(x[0]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 17), one).AsSingle(), Vector512.Create(x[1]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 14), one).AsSingle(), Vector512.Create(x[2]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 11), one).AsSingle(), Vector512.Create(x[3]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 8), one).AsSingle(), Vector512.Create(x[4]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 5), one).AsSingle(), Vector512.Create(x[5]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 2), one).AsSingle(), Vector512.Create(x[6]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 1), one).AsSingle(), Vector512.Create(x[7]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 4), one).AsSingle(), Vector512.Create(x[8]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 7), one).AsSingle(), Vector512.Create(x[9]), a1);
+        a2 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w0, w1, 30, 3, mask), 20) | one).AsSingle(), Vector512.Create(x[10]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 19), one).AsSingle(), Vector512.Create(x[11]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 16), one).AsSingle(), Vector512.Create(x[12]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 13), one).AsSingle(), Vector512.Create(x[13]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 10), one).AsSingle(), Vector512.Create(x[14]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 7), one).AsSingle(), Vector512.Create(x[15]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 4), one).AsSingle(), Vector512.Create(x[16]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 1), one).AsSingle(), Vector512.Create(x[17]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w1, 2), one).AsSingle(), Vector512.Create(x[18]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w1, 5), one).AsSingle(), Vector512.Create(x[19]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w1, 8), one).AsSingle(), Vector512.Create(x[20]), a0);
+        a1 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w1, w2, 31, 3, mask), 20) | one).AsSingle(), Vector512.Create(x[21]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 18), one).AsSingle(), Vector512.Create(x[22]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 15), one).AsSingle(), Vector512.Create(x[23]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 12), one).AsSingle(), Vector512.Create(x[24]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 9), one).AsSingle(), Vector512.Create(x[25]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 6), one).AsSingle(), Vector512.Create(x[26]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 3), one).AsSingle(), Vector512.Create(x[27]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, w2, one).AsSingle(), Vector512.Create(x[28]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 3), one).AsSingle(), Vector512.Create(x[29]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 6), one).AsSingle(), Vector512.Create(x[30]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 9), one).AsSingle(), Vector512.Create(x[31]), a3);
         return (a0 + a1) + (a2 + a3);
     }
 

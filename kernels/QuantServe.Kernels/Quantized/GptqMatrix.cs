@@ -498,13 +498,30 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         }
                     }
             }
-            else if (b is 3 or 5 or 6)
+            else if (b == 3)
+            {
+                for (; r + 32 <= count; r += 32, block += 3L * Panel, xg += 32)
+                {
+                    StreamPrefetch.Ahead(block);
+                    StreamPrefetch.Ahead(block + Panel);
+                    StreamPrefetch.Ahead(block + 2L * Panel);
+                    a0 += Block3Biased512(block, Panel, xg);
+                }
+                if (r > 0)
+                {
+                    float tail = 0;
+                    for (int j = r; j < count; j++)
+                        tail += xs[r0 + j];
+                    a0 = Vector512.Create(8f) * (a0 - Vector512.Create(sums[g] - tail));
+                }
+            }
+            else if (b is 5 or 6)
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                 {
                     for (int w = 0; w < b; w++)
                         StreamPrefetch.Ahead(block + (long)w * Panel);
-                    a0 += b == 3 ? Block3x512(block, Panel, xg, mask) : b == 5 ? Block5x512(block, Panel, xg, mask) : Block6x512(block, Panel, xg, mask);
+                    a0 += b == 5 ? Block5x512(block, Panel, xg, mask) : Block6x512(block, Panel, xg, mask);
                 }
             }
             else
