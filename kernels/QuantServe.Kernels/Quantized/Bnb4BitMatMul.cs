@@ -268,6 +268,34 @@ public static unsafe class Bnb4BitMatMul
             Vector512<float> codebook = Vector512.Load(Codebook);
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            if (rows == 1 && blockSize == 64 && (k / 64) % 2 == 0)
+            {
+                // bitsandbytes' block of 64 at decode: two blocks per step, eight independent lookups and FMAs.
+                for (int start = 0; start < k; start += 128, block += 2)
+                {
+                    byte* q = p + (start >> 1);
+                    float* xs = x + start;
+                    StreamPrefetch.Ahead(q);
+                    Vector512<float> table0 = codebook * BlockAbsmax(block, ref nested, ref inNested);
+                    Vector512<float> table1 = codebook * BlockAbsmax(block + 1, ref nested, ref inNested);
+                    Vector512<int> c0 = Avx512F.ConvertToVector512Int32(Vector128.Load(q));
+                    Vector512<int> c1 = Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16));
+                    Vector512<int> c2 = Avx512F.ConvertToVector512Int32(Vector128.Load(q + 32));
+                    Vector512<int> c3 = Avx512F.ConvertToVector512Int32(Vector128.Load(q + 48));
+                    a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs), Avx512F.PermuteVar16x32(table0, Vector512.ShiftRightLogical(c0, 4)), a0);
+                    b0 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 16), Avx512F.PermuteVar16x32(table0, c0), b0);
+                    a1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 32), Avx512F.PermuteVar16x32(table0, Vector512.ShiftRightLogical(c1, 4)), a1);
+                    b1 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 48), Avx512F.PermuteVar16x32(table0, c1), b1);
+                    a2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 64), Avx512F.PermuteVar16x32(table1, Vector512.ShiftRightLogical(c2, 4)), a2);
+                    b2 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 80), Avx512F.PermuteVar16x32(table1, c2), b2);
+                    a3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 96), Avx512F.PermuteVar16x32(table1, Vector512.ShiftRightLogical(c3, 4)), a3);
+                    b3 = Avx512F.FusedMultiplyAdd(Vector512.Load(xs + 112), Avx512F.PermuteVar16x32(table1, c3), b3);
+                }
+
+                y[0] = Vector512.Sum(((a0 + b0) + (a1 + b1)) + ((a2 + b2) + (a3 + b3)));
+                return;
+            }
+
             if (rows == 1 && blockSize % 64 == 0)
             {
                 // Decode (m = 1): four independent FMA chains over 64 inputs per step, so the FMA latency

@@ -26,6 +26,7 @@ public class QuantizedMatMulTests
 
             // Decode (1-3 rows) over whole 64-input chunks, with and without a tail.
             yield return [scheme, 1, 5, 64];
+            yield return [scheme, 1, 6, 256];
             yield return [scheme, 2, 7, 320];
             yield return [scheme, 1, 3, 200];
             yield return [scheme, 3, 4, 130];
