@@ -10,9 +10,9 @@ namespace QuantServe.Kernels.Quantized;
 public sealed unsafe partial class GptqMatrix
 {
     /// <summary>
-    /// sum_j x[j] * (1 + q_j / 8) over one 3-bit 32-row block (Vector512): each code is moved into the top three
+    /// sum_j x[j] * (1 + q_j / 8) over one 3-bit 32-row block (Vector512): each code is moved into the top
     /// mantissa bits of 1.0f (a shift and a bit-select instead of shift, mask and convert; see the 4-bit GEMV);
-    /// the caller turns the sum into sum x q = 8 (sum - sum x).
+    /// the caller turns the sum into sum x q = 8 (sum - sum x). The 5- and 6-bit blocks work the same way.
     /// </summary>
     private static Vector512<float> Block3Biased512(uint* block, long n, float* x)
     {
@@ -58,53 +58,59 @@ public sealed unsafe partial class GptqMatrix
         return (a0 + a1) + (a2 + a3);
     }
 
-    /// <summary>sum_j x[j] * q_j over one 5-bit 32-row block (Vector512).</summary>
-    private static Vector512<float> Block5x512(uint* block, long n, float* x, Vector512<uint> mask)
+    /// <summary>sum_j x[j] * (1 + q_j / 32) over one 5-bit 32-row block (Vector512); see <see cref="Block3Biased512"/>.</summary>
+    private static Vector512<float> Block5Biased512(uint* block, long n, float* x)
     {
+        var one = Vector512.Create(0x3F800000u);
+        var mantissa = Vector512.Create(0x007C0000u);
+        var mask = Vector512.Create(31u);
         var w0 = Vector512.Load(block + 0L * n);
         var w1 = Vector512.Load(block + 1L * n);
         var w2 = Vector512.Load(block + 2L * n);
         var w3 = Vector512.Load(block + 3L * n);
         var w4 = Vector512.Load(block + 4L * n);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 0, 5, mask).AsInt32()), Vector512.Create(x[0]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 5, 5, mask).AsInt32()), Vector512.Create(x[1]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 10, 5, mask).AsInt32()), Vector512.Create(x[2]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 15, 5, mask).AsInt32()), Vector512.Create(x[3]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 20, 5, mask).AsInt32()), Vector512.Create(x[4]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 25, 5, mask).AsInt32()), Vector512.Create(x[5]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w1, 30, 5, mask).AsInt32()), Vector512.Create(x[6]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 3, 5, mask).AsInt32()), Vector512.Create(x[7]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 8, 5, mask).AsInt32()), Vector512.Create(x[8]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 13, 5, mask).AsInt32()), Vector512.Create(x[9]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 18, 5, mask).AsInt32()), Vector512.Create(x[10]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 23, 5, mask).AsInt32()), Vector512.Create(x[11]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w2, 28, 5, mask).AsInt32()), Vector512.Create(x[12]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 1, 5, mask).AsInt32()), Vector512.Create(x[13]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 6, 5, mask).AsInt32()), Vector512.Create(x[14]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 11, 5, mask).AsInt32()), Vector512.Create(x[15]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 16, 5, mask).AsInt32()), Vector512.Create(x[16]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 21, 5, mask).AsInt32()), Vector512.Create(x[17]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 26, 5, mask).AsInt32()), Vector512.Create(x[18]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w3, 31, 5, mask).AsInt32()), Vector512.Create(x[19]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 4, 5, mask).AsInt32()), Vector512.Create(x[20]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 9, 5, mask).AsInt32()), Vector512.Create(x[21]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 14, 5, mask).AsInt32()), Vector512.Create(x[22]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 19, 5, mask).AsInt32()), Vector512.Create(x[23]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 24, 5, mask).AsInt32()), Vector512.Create(x[24]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w4, 29, 5, mask).AsInt32()), Vector512.Create(x[25]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 2, 5, mask).AsInt32()), Vector512.Create(x[26]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 7, 5, mask).AsInt32()), Vector512.Create(x[27]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 12, 5, mask).AsInt32()), Vector512.Create(x[28]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 17, 5, mask).AsInt32()), Vector512.Create(x[29]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 22, 5, mask).AsInt32()), Vector512.Create(x[30]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 27, 5, mask).AsInt32()), Vector512.Create(x[31]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 18), one).AsSingle(), Vector512.Create(x[0]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 13), one).AsSingle(), Vector512.Create(x[1]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 8), one).AsSingle(), Vector512.Create(x[2]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 3), one).AsSingle(), Vector512.Create(x[3]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 2), one).AsSingle(), Vector512.Create(x[4]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 7), one).AsSingle(), Vector512.Create(x[5]), a1);
+        a2 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w0, w1, 30, 5, mask), 18) | one).AsSingle(), Vector512.Create(x[6]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 15), one).AsSingle(), Vector512.Create(x[7]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 10), one).AsSingle(), Vector512.Create(x[8]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 5), one).AsSingle(), Vector512.Create(x[9]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, w1, one).AsSingle(), Vector512.Create(x[10]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w1, 5), one).AsSingle(), Vector512.Create(x[11]), a3);
+        a0 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w1, w2, 28, 5, mask), 18) | one).AsSingle(), Vector512.Create(x[12]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 17), one).AsSingle(), Vector512.Create(x[13]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 12), one).AsSingle(), Vector512.Create(x[14]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 7), one).AsSingle(), Vector512.Create(x[15]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 2), one).AsSingle(), Vector512.Create(x[16]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 3), one).AsSingle(), Vector512.Create(x[17]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 8), one).AsSingle(), Vector512.Create(x[18]), a2);
+        a3 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w2, w3, 31, 5, mask), 18) | one).AsSingle(), Vector512.Create(x[19]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 14), one).AsSingle(), Vector512.Create(x[20]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 9), one).AsSingle(), Vector512.Create(x[21]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 4), one).AsSingle(), Vector512.Create(x[22]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w3, 1), one).AsSingle(), Vector512.Create(x[23]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w3, 6), one).AsSingle(), Vector512.Create(x[24]), a0);
+        a1 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w3, w4, 29, 5, mask), 18) | one).AsSingle(), Vector512.Create(x[25]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 16), one).AsSingle(), Vector512.Create(x[26]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 11), one).AsSingle(), Vector512.Create(x[27]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 6), one).AsSingle(), Vector512.Create(x[28]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 1), one).AsSingle(), Vector512.Create(x[29]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w4, 4), one).AsSingle(), Vector512.Create(x[30]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w4, 9), one).AsSingle(), Vector512.Create(x[31]), a3);
         return (a0 + a1) + (a2 + a3);
     }
 
-    /// <summary>sum_j x[j] * q_j over one 6-bit 32-row block (Vector512).</summary>
-    private static Vector512<float> Block6x512(uint* block, long n, float* x, Vector512<uint> mask)
+    /// <summary>sum_j x[j] * (1 + q_j / 64) over one 6-bit 32-row block (Vector512); see <see cref="Block3Biased512"/>.</summary>
+    private static Vector512<float> Block6Biased512(uint* block, long n, float* x)
     {
+        var one = Vector512.Create(0x3F800000u);
+        var mantissa = Vector512.Create(0x007E0000u);
+        var mask = Vector512.Create(63u);
         var w0 = Vector512.Load(block + 0L * n);
         var w1 = Vector512.Load(block + 1L * n);
         var w2 = Vector512.Load(block + 2L * n);
@@ -112,38 +118,38 @@ public sealed unsafe partial class GptqMatrix
         var w4 = Vector512.Load(block + 4L * n);
         var w5 = Vector512.Load(block + 5L * n);
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 0, 6, mask).AsInt32()), Vector512.Create(x[0]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 6, 6, mask).AsInt32()), Vector512.Create(x[1]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 12, 6, mask).AsInt32()), Vector512.Create(x[2]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 18, 6, mask).AsInt32()), Vector512.Create(x[3]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w0, 24, 6, mask).AsInt32()), Vector512.Create(x[4]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w0, w1, 30, 6, mask).AsInt32()), Vector512.Create(x[5]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 4, 6, mask).AsInt32()), Vector512.Create(x[6]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 10, 6, mask).AsInt32()), Vector512.Create(x[7]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 16, 6, mask).AsInt32()), Vector512.Create(x[8]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w1, 22, 6, mask).AsInt32()), Vector512.Create(x[9]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w1, w2, 28, 6, mask).AsInt32()), Vector512.Create(x[10]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 2, 6, mask).AsInt32()), Vector512.Create(x[11]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 8, 6, mask).AsInt32()), Vector512.Create(x[12]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 14, 6, mask).AsInt32()), Vector512.Create(x[13]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 20, 6, mask).AsInt32()), Vector512.Create(x[14]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w2, w2, 26, 6, mask).AsInt32()), Vector512.Create(x[15]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 0, 6, mask).AsInt32()), Vector512.Create(x[16]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 6, 6, mask).AsInt32()), Vector512.Create(x[17]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 12, 6, mask).AsInt32()), Vector512.Create(x[18]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 18, 6, mask).AsInt32()), Vector512.Create(x[19]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w3, 24, 6, mask).AsInt32()), Vector512.Create(x[20]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w3, w4, 30, 6, mask).AsInt32()), Vector512.Create(x[21]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 4, 6, mask).AsInt32()), Vector512.Create(x[22]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 10, 6, mask).AsInt32()), Vector512.Create(x[23]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 16, 6, mask).AsInt32()), Vector512.Create(x[24]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w4, 22, 6, mask).AsInt32()), Vector512.Create(x[25]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w4, w5, 28, 6, mask).AsInt32()), Vector512.Create(x[26]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w5, w5, 2, 6, mask).AsInt32()), Vector512.Create(x[27]), a3);
-        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w5, w5, 8, 6, mask).AsInt32()), Vector512.Create(x[28]), a0);
-        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w5, w5, 14, 6, mask).AsInt32()), Vector512.Create(x[29]), a1);
-        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w5, w5, 20, 6, mask).AsInt32()), Vector512.Create(x[30]), a2);
-        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Codes512(w5, w5, 26, 6, mask).AsInt32()), Vector512.Create(x[31]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 17), one).AsSingle(), Vector512.Create(x[0]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 11), one).AsSingle(), Vector512.Create(x[1]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w0, 5), one).AsSingle(), Vector512.Create(x[2]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 1), one).AsSingle(), Vector512.Create(x[3]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w0, 7), one).AsSingle(), Vector512.Create(x[4]), a0);
+        a1 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w0, w1, 30, 6, mask), 17) | one).AsSingle(), Vector512.Create(x[5]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 13), one).AsSingle(), Vector512.Create(x[6]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 7), one).AsSingle(), Vector512.Create(x[7]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w1, 1), one).AsSingle(), Vector512.Create(x[8]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w1, 5), one).AsSingle(), Vector512.Create(x[9]), a1);
+        a2 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w1, w2, 28, 6, mask), 17) | one).AsSingle(), Vector512.Create(x[10]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 15), one).AsSingle(), Vector512.Create(x[11]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 9), one).AsSingle(), Vector512.Create(x[12]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w2, 3), one).AsSingle(), Vector512.Create(x[13]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 3), one).AsSingle(), Vector512.Create(x[14]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w2, 9), one).AsSingle(), Vector512.Create(x[15]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 17), one).AsSingle(), Vector512.Create(x[16]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 11), one).AsSingle(), Vector512.Create(x[17]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w3, 5), one).AsSingle(), Vector512.Create(x[18]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w3, 1), one).AsSingle(), Vector512.Create(x[19]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w3, 7), one).AsSingle(), Vector512.Create(x[20]), a0);
+        a1 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w3, w4, 30, 6, mask), 17) | one).AsSingle(), Vector512.Create(x[21]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 13), one).AsSingle(), Vector512.Create(x[22]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 7), one).AsSingle(), Vector512.Create(x[23]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w4, 1), one).AsSingle(), Vector512.Create(x[24]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w4, 5), one).AsSingle(), Vector512.Create(x[25]), a1);
+        a2 = Vector512.FusedMultiplyAdd((Vector512.ShiftLeft(Codes512(w4, w5, 28, 6, mask), 17) | one).AsSingle(), Vector512.Create(x[26]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w5, 15), one).AsSingle(), Vector512.Create(x[27]), a3);
+        a0 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w5, 9), one).AsSingle(), Vector512.Create(x[28]), a0);
+        a1 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftLeft(w5, 3), one).AsSingle(), Vector512.Create(x[29]), a1);
+        a2 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w5, 3), one).AsSingle(), Vector512.Create(x[30]), a2);
+        a3 = Vector512.FusedMultiplyAdd(Vector512.ConditionalSelect(mantissa, Vector512.ShiftRightLogical(w5, 9), one).AsSingle(), Vector512.Create(x[31]), a3);
         return (a0 + a1) + (a2 + a3);
     }
 

@@ -498,30 +498,21 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         }
                     }
             }
-            else if (b == 3)
-            {
-                for (; r + 32 <= count; r += 32, block += 3L * Panel, xg += 32)
-                {
-                    StreamPrefetch.Ahead(block);
-                    StreamPrefetch.Ahead(block + Panel);
-                    StreamPrefetch.Ahead(block + 2L * Panel);
-                    a0 += Block3Biased512(block, Panel, xg);
-                }
-                if (r > 0)
-                {
-                    float tail = 0;
-                    for (int j = r; j < count; j++)
-                        tail += xs[r0 + j];
-                    a0 = Vector512.Create(8f) * (a0 - Vector512.Create(sums[g] - tail));
-                }
-            }
-            else if (b is 5 or 6)
+            else if (b is 3 or 5 or 6)
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                 {
                     for (int w = 0; w < b; w++)
                         StreamPrefetch.Ahead(block + (long)w * Panel);
-                    a0 += b == 5 ? Block5x512(block, Panel, xg, mask) : Block6x512(block, Panel, xg, mask);
+                    a0 += b == 3 ? Block3Biased512(block, Panel, xg) : b == 5 ? Block5Biased512(block, Panel, xg) : Block6Biased512(block, Panel, xg);
+                }
+                if (r > 0)
+                {
+                    // The blocks summed x (1 + q / 2^b): sum x q = 2^b (that - sum x) over the rows they covered.
+                    float tail = 0;
+                    for (int j = r; j < count; j++)
+                        tail += xs[r0 + j];
+                    a0 = Vector512.Create((float)(1 << b)) * (a0 - Vector512.Create(sums[g] - tail));
                 }
             }
             else
