@@ -51,9 +51,9 @@ test: test-deps
 	done; \
 	tools/test-summary.sh $(RESULTS) $(notdir $(TEST_PROJECTS:.csproj=)) || status=1; exit $$status
 
-## bench: kernel and model benchmarks, written to out/bench (see docs/BENCHMARKS.md)
+## bench: kernel and model benchmarks, written to out/bench (see docs/BENCHMARKS.md); BENCH=kernels|model|quantized|gemv|serving runs one section
 bench: build
-	$(DOTNET) run -c $(CONFIG) --project bench/QuantServe.Bench -- all
+	$(DOTNET) run -c $(CONFIG) --project bench/QuantServe.Bench -- $(or $(BENCH),all)
 
 ## bench-quality: held-out perplexity of the bundled model per quantization config (GPTQ vs RTN, load-time schemes)
 bench-quality: build

@@ -19,6 +19,13 @@ public static class BenchCommand
     public static int Run(string[] args)
     {
         var what = args.Length > 0 ? args[0] : "all";
+        string[] sections = ["all", "kernels", "model", "quantized", "gemv", "serving"];
+        if (!sections.Contains(what))
+        {
+            Console.Error.WriteLine($"unknown benchmark section '{what}'; choose one of: {string.Join(", ", sections)}");
+            return 2;
+        }
+
         var modelsDirectory = Environment.GetEnvironmentVariable("QUANTSERVE_BENCH_MODELS") ?? Path.Combine("out", "models");
         var report = new StringBuilder();
         report.AppendLine(CultureInfo.InvariantCulture, $"# make bench ({DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} cores)");
