@@ -303,10 +303,10 @@ public static unsafe class Bnb4BitMatMul
                 // nibble needs no mask.
                 for (int start = 0; start < k; start += blockSize, block++)
                 {
-                    StreamPrefetch.Ahead(p + (start >> 1));
                     Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
                     for (nint i = start; i < start + blockSize; i += 64)
                     {
+                        StreamPrefetch.Ahead(p + (i >> 1));
                         Vector512<int> first = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));
                         Vector512<int> second = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1) + 16));
                         a0 = Avx512F.FusedMultiplyAdd(Vector512.Load(x + i), Avx512F.PermuteVar16x32(table, Vector512.ShiftRightLogical(first, 4)), a0);
