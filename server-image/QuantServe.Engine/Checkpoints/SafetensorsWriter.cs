@@ -44,13 +44,9 @@ public static partial class SafetensorsWriter
             .OrderByDescending(tensor => AlignmentRank(tensor.DType))
             .ThenBy(tensor => tensor.Name, StringComparer.Ordinal)
             .ToList();
-        byte[] header = BuildHeader(ordered, metadata);
         WriteAtomically(Path.GetFullPath(path), stream =>
         {
-            Span<byte> length = stackalloc byte[SafetensorsHeader.LengthPrefixBytes];
-            BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)header.Length);
-            stream.Write(length);
-            stream.Write(header);
+            WriteHeader(stream, ordered.Select(tensor => (tensor.Name, tensor.DType, tensor.Shape)), metadata);
             foreach (TensorData tensor in ordered)
             {
                 stream.Write(tensor.Data.Span);
@@ -213,8 +209,17 @@ public static partial class SafetensorsWriter
         }
     }
 
-    private static byte[] BuildHeader(List<TensorData> ordered, IReadOnlyDictionary<string, string>? metadata)
+    /// <summary>
+    /// Writes the length prefix and header of a safetensors file whose tensors follow in the given order
+    /// (for writers that stream tensor data after it, one tensor at a time). Each tensor must start at a
+    /// multiple of its element size, as readers take them in place as spans of that type.
+    /// </summary>
+    /// <exception cref="ArgumentException">A tensor would start misaligned.</exception>
+    public static void WriteHeader(
+        Stream stream, IEnumerable<(string Name, SafetensorsDType DType, long[] Shape)> tensorsInDataOrder, IReadOnlyDictionary<string, string>? metadata)
     {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(tensorsInDataOrder);
         using var buffer = new MemoryStream();
         using (var json = new Utf8JsonWriter(buffer, CompactJson))
         {
@@ -231,12 +236,20 @@ public static partial class SafetensorsWriter
             }
 
             long offset = 0;
-            foreach (TensorData tensor in ordered)
+            foreach (var (name, dtype, shape) in tensorsInDataOrder)
             {
-                json.WriteStartObject(tensor.Name);
-                json.WriteString("dtype", SafetensorsDTypes.Name(tensor.DType));
+                int size = SafetensorsDTypes.SizeOf(dtype);
+                if (offset % size != 0)
+                {
+                    throw new ArgumentException(
+                        $"tensor '{name}' ({SafetensorsDTypes.Name(dtype)}) would start at byte {offset}, not a multiple of {size}; order it earlier",
+                        nameof(tensorsInDataOrder));
+                }
+
+                json.WriteStartObject(name);
+                json.WriteString("dtype", SafetensorsDTypes.Name(dtype));
                 json.WriteStartArray("shape");
-                foreach (long dim in tensor.Shape)
+                foreach (long dim in shape)
                 {
                     json.WriteNumberValue(dim);
                 }
@@ -244,7 +257,7 @@ public static partial class SafetensorsWriter
                 json.WriteEndArray();
                 json.WriteStartArray("data_offsets");
                 json.WriteNumberValue(offset);
-                offset += tensor.Data.Length;
+                offset += size * shape.Aggregate(1L, (a, b) => a * b);
                 json.WriteNumberValue(offset);
                 json.WriteEndArray();
                 json.WriteEndObject();
@@ -259,7 +272,10 @@ public static partial class SafetensorsWriter
             buffer.WriteByte((byte)' ');
         }
 
-        return buffer.ToArray();
+        Span<byte> length = stackalloc byte[SafetensorsHeader.LengthPrefixBytes];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)buffer.Length);
+        stream.Write(length);
+        stream.Write(buffer.GetBuffer().AsSpan(0, (int)buffer.Length));
     }
 
     private static void WriteAtomically(string path, Action<Stream> write)

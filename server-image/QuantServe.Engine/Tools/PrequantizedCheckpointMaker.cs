@@ -10,7 +10,7 @@ namespace QuantServe.Engine.Tools;
 /// Makes pre-quantized checkpoints of a bf16 model with random codes (decode speed does not depend on
 /// them), each in the layout its loader reads: gptq through the engine's <see cref="GptqCheckpointWriter"/>
 /// (what <c>quantserve quantize</c> writes), awq and exl2 through <see cref="AwqPacker"/> and
-/// <see cref="Exl2Packer"/>. Every projection is quantized; embeddings, norms and lm_head are copied.
+/// <see cref="Exl2Packer"/> into a <see cref="DerivedCheckpointWriter"/>. Every projection is quantized; embeddings, norms and lm_head are copied.
 /// </summary>
 public static class PrequantizedCheckpointMaker
 {
@@ -23,6 +23,9 @@ public static class PrequantizedCheckpointMaker
 
     // Bits of exl2's successive 128-row groups: 3-, 4- and 5-bit groups averaging 4.0 bits per weight.
     private static readonly int[] Exl2BitPattern = [3, 4, 5, 4];
+
+    // The safetensors metadata of the awq and exl2 files (gptq's comes from GptqCheckpointWriter).
+    private static readonly Dictionary<string, string> Metadata = new() { ["format"] = "pt" };
 
     /// <summary>Writes the checkpoint <paramref name="name"/> (one of <see cref="Names"/>) of the model in <paramref name="bf16ModelDirectory"/> into <paramref name="outputDirectory"/>.</summary>
     public static void Write(string bf16ModelDirectory, string outputDirectory, string name)
@@ -70,26 +73,22 @@ public static class PrequantizedCheckpointMaker
             planned.Add((prefix + ".qzeros", SafetensorsDType.I32, [groups, n / 8]));
             planned.Add((prefix + ".scales", SafetensorsDType.F16, [groups, n]));
         }
-        IEnumerable<TensorData> Produce()
+        using var writer = new DerivedCheckpointWriter(directory, source, planned, Replaced(projections), Metadata);
+        foreach (var (prefix, n, k) in projections)
         {
-            foreach (var (prefix, n, k) in projections)
-            {
-                int groups = (k + GroupSize - 1) / GroupSize;
-                var (qweight, qzeros, scales) = AwqPacker.Pack(RandomQuantizedWeight.Create(n, k, 4, GroupSize, symmetric: false, actOrder: false, random));
-                yield return new TensorData(prefix + ".qweight", SafetensorsDType.I32, [k, n / 8], Bytes(qweight));
-                yield return new TensorData(prefix + ".qzeros", SafetensorsDType.I32, [groups, n / 8], Bytes(qzeros));
-                yield return new TensorData(prefix + ".scales", SafetensorsDType.F16, [groups, n], Bytes(scales));
-            }
+            var (qweight, qzeros, scales) = AwqPacker.Pack(RandomQuantizedWeight.Create(n, k, 4, GroupSize, symmetric: false, actOrder: false, random));
+            writer.Write(prefix + ".qweight", MemoryMarshal.AsBytes(qweight.AsSpan()));
+            writer.Write(prefix + ".qzeros", MemoryMarshal.AsBytes(qzeros.AsSpan()));
+            writer.Write(prefix + ".scales", MemoryMarshal.AsBytes(scales.AsSpan()));
         }
-        var quantization = new JsonObject
+        writer.Complete(new JsonObject
         {
             ["quant_method"] = "awq",
             ["bits"] = 4,
             ["group_size"] = GroupSize,
             ["zero_point"] = true,
             ["version"] = "gemm",
-        };
-        StreamedCheckpointWriter.Write(directory, source, planned, Produce(), Replaced(projections), quantization);
+        });
     }
 
     private static void WriteExl2(string directory, SafetensorsCheckpoint source, List<(string Prefix, int OutFeatures, int InFeatures)> projections, Random random)
@@ -105,49 +104,46 @@ public static class PrequantizedCheckpointMaker
             planned.Add((prefix + ".q_groups", SafetensorsDType.I16, [2 * groups]));
             planned.Add((prefix + ".q_invperm", SafetensorsDType.I16, [k]));
         }
-        IEnumerable<TensorData> Produce()
+        using var writer = new DerivedCheckpointWriter(directory, source, planned, Replaced(projections), Metadata);
+        foreach (var (prefix, n, k) in projections)
         {
-            foreach (var (prefix, n, k) in projections)
+            var groupBits = Exl2GroupBits(prefix, k);
+            int groups = groupBits.Length;
+            var order = Enumerable.Range(0, k).ToArray();
+            random.Shuffle(order);
+            var invperm = new short[k];
+            for (int stored = 0; stored < k; stored++)
+                invperm[order[stored]] = (short)stored;
+            var codes = new byte[(long)n * k];
+            random.NextBytes(codes);
+            var maskOfInput = new byte[k];
+            for (int i = 0; i < k; i++)
+                maskOfInput[i] = (byte)((1 << groupBits[invperm[i] / GroupSize]) - 1);
+            Parallel.For(0, n, row =>
             {
-                var groupBits = Exl2GroupBits(prefix, k);
-                int groups = groupBits.Length;
-                var order = Enumerable.Range(0, k).ToArray();
-                random.Shuffle(order);
-                var invperm = new short[k];
-                for (int stored = 0; stored < k; stored++)
-                    invperm[order[stored]] = (short)stored;
-                var codes = new byte[(long)n * k];
-                random.NextBytes(codes);
-                var maskOfInput = new byte[k];
                 for (int i = 0; i < k; i++)
-                    maskOfInput[i] = (byte)((1 << groupBits[invperm[i] / GroupSize]) - 1);
-                Parallel.For(0, n, row =>
-                {
-                    for (int i = 0; i < k; i++)
-                        codes[(long)row * k + i] &= maskOfInput[i];
-                });
-                var scaleCodes = new byte[groups * n];
-                random.NextBytes(scaleCodes);
-                for (int i = 0; i < scaleCodes.Length; i++)
-                    scaleCodes[i] &= 0xF;
-                // Scale codes around 8 give (qs + 1)^2 near 64: scale_max / 256 * 64 is about one step of a 0.02-std weight.
-                var scaleMax = groupBits.Select(b => (Half)(0.02 * Math.Sqrt(12) / (1 << b) * 256 / 64)).ToArray();
-                var (qWeight, qScale, qGroups) = Exl2Packer.Pack(n, k, codes, groupBits, GroupSize, invperm, scaleCodes);
-                yield return new TensorData(prefix + ".q_weight", SafetensorsDType.I32, [Exl2Packer.WordRows(groupBits, GroupSize), n], Bytes(qWeight));
-                yield return new TensorData(prefix + ".q_scale", SafetensorsDType.I32, [groups, n / 8], Bytes(qScale));
-                yield return new TensorData(prefix + ".q_scale_max", SafetensorsDType.F16, [groups], Bytes(scaleMax));
-                yield return new TensorData(prefix + ".q_groups", SafetensorsDType.I16, [2 * groups], Bytes(qGroups));
-                yield return new TensorData(prefix + ".q_invperm", SafetensorsDType.I16, [k], Bytes(invperm));
-            }
+                    codes[(long)row * k + i] &= maskOfInput[i];
+            });
+            var scaleCodes = new byte[groups * n];
+            random.NextBytes(scaleCodes);
+            for (int i = 0; i < scaleCodes.Length; i++)
+                scaleCodes[i] &= 0xF;
+            // Scale codes around 8 give (qs + 1)^2 near 64: scale_max / 256 * 64 is about one step of a 0.02-std weight.
+            var scaleMax = groupBits.Select(b => (Half)(0.02 * Math.Sqrt(12) / (1 << b) * 256 / 64)).ToArray();
+            var (qWeight, qScale, qGroups) = Exl2Packer.Pack(n, k, codes, groupBits, GroupSize, invperm, scaleCodes);
+            writer.Write(prefix + ".q_weight", MemoryMarshal.AsBytes(qWeight.AsSpan()));
+            writer.Write(prefix + ".q_scale", MemoryMarshal.AsBytes(qScale.AsSpan()));
+            writer.Write(prefix + ".q_scale_max", MemoryMarshal.AsBytes(scaleMax.AsSpan()));
+            writer.Write(prefix + ".q_groups", MemoryMarshal.AsBytes(qGroups.AsSpan()));
+            writer.Write(prefix + ".q_invperm", MemoryMarshal.AsBytes(invperm.AsSpan()));
         }
         long codeBits = projections.Sum(p => (long)p.OutFeatures * GroupSize * Exl2GroupBits(p.Prefix, p.InFeatures).Sum());
         long weights = projections.Sum(p => (long)p.OutFeatures * p.InFeatures);
-        var quantization = new JsonObject
+        writer.Complete(new JsonObject
         {
             ["quant_method"] = "exl2",
             ["bits"] = Math.Round((double)codeBits / weights, 2),
-        };
-        StreamedCheckpointWriter.Write(directory, source, planned, Produce(), Replaced(projections), quantization);
+        });
     }
 
     private static int[] Exl2GroupBits(string prefix, int inFeatures)
@@ -159,6 +155,4 @@ public static class PrequantizedCheckpointMaker
 
     private static HashSet<string> Replaced(List<(string Prefix, int OutFeatures, int InFeatures)> projections) =>
         projections.Select(p => p.Prefix + ".weight").ToHashSet(StringComparer.Ordinal);
-
-    private static byte[] Bytes<T>(T[] values) where T : struct => MemoryMarshal.AsBytes(values.AsSpan()).ToArray();
 }

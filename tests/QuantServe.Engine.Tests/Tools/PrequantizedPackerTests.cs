@@ -107,9 +107,12 @@ public sealed class PrequantizedPackerTests
         string source = Path.Combine(directory.Path, "bf16"), output = Path.Combine(directory.Path, name);
         ModelMaker.Write(source, Spec);
         using var checkpoint = SafetensorsCheckpoint.Open(source);
-        StreamedCheckpointWriter.Write(
-            output, checkpoint, tensors.Select(t => (t.Name, t.DType, t.Shape)).ToList(), tensors,
-            new HashSet<string> { Prefix + ".weight" }, quantizationConfig);
+        using var writer = new DerivedCheckpointWriter(
+            output, checkpoint, tensors.Select(t => (t.Name, t.DType, t.Shape)).ToList(),
+            new HashSet<string> { Prefix + ".weight" }, new Dictionary<string, string> { ["format"] = "pt" });
+        foreach (var tensor in tensors)
+            writer.Write(tensor.Name, tensor.Data.Span);
+        writer.Complete(quantizationConfig);
         return output;
     }
 
