@@ -43,7 +43,7 @@ public sealed record WebhookCertificate(string CaPem, string CertificatePem, str
     /// <summary>The Secret's data (base64 values).</summary>
     public JsonObject ToSecretData() => new()
     {
-        [CaKey] = Convert.ToBase64String(Encoding.UTF8.GetBytes(CaPem)),
+        [CaKey] = CaBundle,
         [CertificateKey] = Convert.ToBase64String(Encoding.UTF8.GetBytes(CertificatePem)),
         [PrivateKeyKey] = Convert.ToBase64String(Encoding.UTF8.GetBytes(KeyPem)),
     };
@@ -114,9 +114,13 @@ public sealed record WebhookCertificate(string CaPem, string CertificatePem, str
     public X509Certificate2 ToServingCertificate()
     {
         using var pem = X509Certificate2.CreateFromPem(CertificatePem, KeyPem);
-        // Kestrel wants a certificate whose key it can use on every platform: round-trip through PKCS#12.
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return ForKestrel(pem);
     }
+
+    /// <summary>A copy of a certificate read from PEM (with its key) whose key Kestrel can use on every platform:
+    /// PEM-loaded keys are ephemeral, so the certificate round-trips through PKCS#12.</summary>
+    public static X509Certificate2 ForKestrel(X509Certificate2 fromPem) =>
+        X509CertificateLoader.LoadPkcs12(fromPem.Export(X509ContentType.Pkcs12), null);
 
     /// <summary>When the serving certificate expires (UTC).</summary>
     public DateTimeOffset NotAfter()

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using QuantServe.Operator.Certificates;
 
 namespace QuantServe.Operator.Webhooks;
 
@@ -60,7 +61,6 @@ public sealed class PemFileCertificate
     private X509Certificate2 Load()
     {
         using var pem = X509Certificate2.CreateFromPemFile(certificatePath, keyPath);
-        // Kestrel wants a certificate whose key it can use on every platform: round-trip through PKCS#12.
-        return X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null);
+        return WebhookCertificate.ForKestrel(pem);
     }
 }
