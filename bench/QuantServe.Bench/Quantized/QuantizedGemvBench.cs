@@ -97,7 +97,7 @@ public static unsafe class QuantizedGemvBench
             var plain = Bnb4BitWeights.Quantize(type, weights, N, K, doubleQuantize: false);
             yield return (name + "-no-double-quant", Copies(plain.Bytes, () =>
             {
-                var copy = Bnb4BitWeights.Quantize(type, weights, N, K, doubleQuantize: false);
+                var copy = Bnb4BitWeights.FromPlainAbsmax(type, N, K, plain.BlockSize, plain.Packed, plain.Codebook, plain.Absmax);
                 return (a, b) => Bnb4BitMatMul.Multiply(copy, a, b, 1);
             }), plain.Bytes);
         }

@@ -89,6 +89,9 @@ public sealed unsafe class Bnb4BitWeights
 
     public ReadOnlySpan<float> Codebook => _codebook;
 
+    /// <summary>The plain fp32 absmax per block; empty when double-quantized.</summary>
+    public ReadOnlySpan<float> Absmax => _absmax;
+
     public ReadOnlySpan<byte> AbsmaxCodes => _absmaxCodes;
 
     public ReadOnlySpan<float> NestedAbsmax => _nestedAbsmax;
