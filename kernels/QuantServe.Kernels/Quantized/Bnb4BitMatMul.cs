@@ -255,6 +255,30 @@ public static unsafe class Bnb4BitMatMul
             return value;
         }
 
+        // The codebook times the absmax of `block`. With double quantization absmax = NestedMap[code] * NestedAbsmax + Offset,
+        // so the table is (codebook * NestedAbsmax) * NestedMap[code] + codebook * Offset: one FMA on a broadcast load per
+        // block instead of a scalar multiply-add, a broadcast and a multiply (reassociated: within fp32 rounding of
+        // BlockAbsmax). nestedTerm changes every NestedBlockSize blocks; inNested counts the blocks already used of it.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private readonly Vector512<float> BlockTable(
+            Vector512<float> codebook, Vector512<float> offsetTerm, ref Vector512<float> nestedTerm, long block, ref long nested, ref int inNested)
+        {
+            if (AbsmaxCodes == null)
+            {
+                return codebook * Vector512.Create(Absmax[block]);
+            }
+
+            if (inNested == NestedBlockSize)
+            {
+                inNested = 0;
+                nested++;
+                nestedTerm = codebook * NestedAbsmax[nested];
+            }
+
+            inNested++;
+            return Avx512F.FusedMultiplyAdd(nestedTerm, Vector512.Create(NestedMap[AbsmaxCodes[block]]), offsetTerm);
+        }
+
         private readonly void Dot512<TRows>(int j, float* x, int ldx, float* y, int ldy)
             where TRows : struct, IRowCount
         {
@@ -266,6 +290,8 @@ public static unsafe class Bnb4BitMatMul
             int inNested = (int)remainder;
             float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx; // rows past TRows.Value are never read
             Vector512<float> codebook = Vector512.Load(Codebook);
+            Vector512<float> offsetTerm = codebook * Offset;
+            Vector512<float> nestedTerm = AbsmaxCodes == null ? default : codebook * NestedAbsmax[nested];
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
             if (rows == 1 && blockSize == 64 && (k / 64) % 2 == 0)
@@ -276,8 +302,8 @@ public static unsafe class Bnb4BitMatMul
                     byte* q = p + (start >> 1);
                     float* xs = x + start;
                     StreamPrefetch.Ahead(q);
-                    Vector512<float> table0 = codebook * BlockAbsmax(block, ref nested, ref inNested);
-                    Vector512<float> table1 = codebook * BlockAbsmax(block + 1, ref nested, ref inNested);
+                    Vector512<float> table0 = BlockTable(codebook, offsetTerm, ref nestedTerm, block, ref nested, ref inNested);
+                    Vector512<float> table1 = BlockTable(codebook, offsetTerm, ref nestedTerm, block + 1, ref nested, ref inNested);
                     Vector512<int> c0 = Avx512F.ConvertToVector512Int32(Vector128.Load(q));
                     Vector512<int> c1 = Avx512F.ConvertToVector512Int32(Vector128.Load(q + 16));
                     Vector512<int> c2 = Avx512F.ConvertToVector512Int32(Vector128.Load(q + 32));
@@ -303,7 +329,7 @@ public static unsafe class Bnb4BitMatMul
                 // nibble needs no mask.
                 for (int start = 0; start < k; start += blockSize, block++)
                 {
-                    Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
+                    Vector512<float> table = BlockTable(codebook, offsetTerm, ref nestedTerm, block, ref nested, ref inNested);
                     for (nint i = start; i < start + blockSize; i += 64)
                     {
                         StreamPrefetch.Ahead(p + (i >> 1));
@@ -323,7 +349,7 @@ public static unsafe class Bnb4BitMatMul
             for (int start = 0; start < k; start += blockSize, block++)
             {
                 StreamPrefetch.Ahead(p + (start >> 1));
-                Vector512<float> table = codebook * BlockAbsmax(block, ref nested, ref inNested);
+                Vector512<float> table = BlockTable(codebook, offsetTerm, ref nestedTerm, block, ref nested, ref inNested);
                 for (nint i = start; i < start + blockSize; i += 32)
                 {
                     Vector512<int> bytes = Avx512F.ConvertToVector512Int32(Vector128.Load(p + (i >> 1)));

@@ -32,6 +32,13 @@ public class QuantizedMatMulTests
             yield return [scheme, 3, 4, 130];
             yield return [scheme, 4, 33, 512];
 
+            // Decode over more than 256 blocks of 64, so nf4/fp4's double-quantized absmax moves to the next
+            // nested block in the middle of a row: even and odd blocks per row, 1-3 rows.
+            yield return [scheme, 1, 50, 384];
+            yield return [scheme, 1, 100, 192];
+            yield return [scheme, 2, 50, 384];
+            yield return [scheme, 3, 100, 192];
+
             // Prefill path (4 rows and more): weight-row blocks of 16 with a partial last block, odd k.
             yield return [scheme, 16, 16, 64];
             yield return [scheme, 17, 35, 192];
