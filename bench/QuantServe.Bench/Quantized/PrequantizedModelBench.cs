@@ -8,8 +8,8 @@ namespace QuantServe.Bench.Quantized;
 
 /// <summary>
 /// Decode tokens/s of pre-quantized checkpoints of one bf16 model (gptq 4/3/8-bit, gptq 4-bit act-order,
-/// awq, gptq served with --quantize marlin, exl2 at 4.0 bits per weight), each loaded as the server loads
-/// it (<see cref="WeightsLoaderSelector"/>): the effective bandwidth (weight bytes per token x tokens/s) as
+/// awq, gptq served with --quantize marlin, a native marlin B/s checkpoint of the same codes as gptq 4-bit,
+/// exl2 at 4.0 bits per weight), each loaded as the server loads it (<see cref="WeightsLoaderSelector"/>): the effective bandwidth (weight bytes per token x tokens/s) as
 /// a ratio to the memory bandwidth measured in the same run, and the speed-up over the bf16 model's
 /// tokens/s measured in the same run. The checkpoints (random codes) are made once under the given directory.
 /// </summary>
@@ -26,6 +26,7 @@ public static class PrequantizedModelBench
         ("gptq 4-bit g128 act-order", PrequantizedCheckpointMaker.Gptq4ActOrder, null, "gptq"),
         ("awq 4-bit g128", PrequantizedCheckpointMaker.Awq4, null, "awq"),
         ("marlin (gptq 4-bit g128, --quantize marlin)", PrequantizedCheckpointMaker.Gptq4, "marlin", "marlin"),
+        ("marlin 4-bit g128 (native B/s checkpoint)", PrequantizedCheckpointMaker.Marlin4, null, "marlin"),
         ("exl2 4.0 bpw (3/4/5-bit groups, act-order)", PrequantizedCheckpointMaker.Exl2, null, "exl2"),
     ];
 

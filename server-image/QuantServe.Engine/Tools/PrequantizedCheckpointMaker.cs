@@ -9,22 +9,25 @@ namespace QuantServe.Engine.Tools;
 /// <summary>
 /// Makes pre-quantized checkpoints of a bf16 model with random codes (decode speed does not depend on
 /// them), each in the layout its loader reads: gptq through the engine's <see cref="GptqCheckpointWriter"/>
-/// (what <c>quantserve quantize</c> writes), awq and exl2 through <see cref="AwqPacker"/> and
-/// <see cref="Exl2Packer"/> into a <see cref="DerivedCheckpointWriter"/>. Every projection is quantized; embeddings, norms and lm_head are copied.
+/// (what <c>quantserve quantize</c> writes), awq, exl2 and native marlin through <see cref="AwqPacker"/>,
+/// <see cref="Exl2Packer"/> and <see cref="MarlinPacker"/> into a <see cref="DerivedCheckpointWriter"/>. Every
+/// projection is quantized; embeddings, norms and lm_head are copied. The marlin checkpoint holds the same codes
+/// and scales as the 4-bit gptq one, so the two serve the same model.
 /// </summary>
 public static class PrequantizedCheckpointMaker
 {
     public const string Gptq4 = "gptq-4bit-g128", Gptq3 = "gptq-3bit-g128", Gptq8 = "gptq-8bit-g128",
-        Gptq4ActOrder = "gptq-4bit-g128-act-order", Awq4 = "awq-4bit-g128", Exl2 = "exl2-4.0bpw";
+        Gptq4ActOrder = "gptq-4bit-g128-act-order", Awq4 = "awq-4bit-g128", Exl2 = "exl2-4.0bpw",
+        Marlin4 = "marlin-4bit-g128";
 
-    public static IReadOnlyList<string> Names { get; } = [Gptq4, Gptq3, Gptq8, Gptq4ActOrder, Awq4, Exl2];
+    public static IReadOnlyList<string> Names { get; } = [Gptq4, Gptq3, Gptq8, Gptq4ActOrder, Awq4, Exl2, Marlin4];
 
     private const int GroupSize = 128;
 
     // Bits of exl2's successive 128-row groups: 3-, 4- and 5-bit groups averaging 4.0 bits per weight.
     private static readonly int[] Exl2BitPattern = [3, 4, 5, 4];
 
-    // The safetensors metadata of the awq and exl2 files (gptq's comes from GptqCheckpointWriter).
+    // The safetensors metadata of the awq, exl2 and marlin files (gptq's comes from GptqCheckpointWriter).
     private static readonly Dictionary<string, string> Metadata = new() { ["format"] = "pt" };
 
     /// <summary>Writes the checkpoint <paramref name="name"/> (one of <see cref="Names"/>) of the model in <paramref name="bf16ModelDirectory"/> into <paramref name="outputDirectory"/>.</summary>
@@ -41,8 +44,9 @@ public static class PrequantizedCheckpointMaker
                 foreach (var p in group)
                     projections.Add(($"model.layers.{layer}.{p.Name}", p.OutFeatures, p.InFeatures));
         using var source = SafetensorsCheckpoint.Open(bf16ModelDirectory);
-        // A fixed seed per checkpoint: the same files every time they are made.
-        var random = new Random(Array.IndexOf(Names.ToArray(), name) + 1);
+        // A fixed seed per checkpoint: the same files every time they are made. Marlin takes gptq 4-bit's
+        // seed and draws its weights in the same order, so both hold the same codes and scales.
+        var random = new Random(Array.IndexOf(Names.ToArray(), name == Marlin4 ? Gptq4 : name) + 1);
         switch (name)
         {
             case Gptq4: WriteGptq(outputDirectory, source, projections, 4, false, random); break;
@@ -50,6 +54,7 @@ public static class PrequantizedCheckpointMaker
             case Gptq8: WriteGptq(outputDirectory, source, projections, 8, false, random); break;
             case Gptq4ActOrder: WriteGptq(outputDirectory, source, projections, 4, true, random); break;
             case Awq4: WriteAwq(outputDirectory, source, projections, random); break;
+            case Marlin4: WriteMarlin(outputDirectory, source, projections, random); break;
             default: WriteExl2(outputDirectory, source, projections, random); break;
         }
     }
@@ -143,6 +148,34 @@ public static class PrequantizedCheckpointMaker
         {
             ["quant_method"] = "exl2",
             ["bits"] = Math.Round((double)codeBits / weights, 2),
+        });
+    }
+
+    private static void WriteMarlin(string directory, SafetensorsCheckpoint source, List<(string Prefix, int OutFeatures, int InFeatures)> projections, Random random)
+    {
+        var planned = new List<(string, SafetensorsDType, long[])>();
+        foreach (var (prefix, n, k) in projections)
+        {
+            if (k % GroupSize != 0 || n % 64 != 0)
+                throw new InvalidOperationException($"'{prefix}' is [{n}, {k}]; marlin with group {GroupSize} needs in_features divisible by {GroupSize} and out_features by 64");
+            planned.Add((prefix + ".B", SafetensorsDType.I32, [k / 16, 2 * n]));
+            planned.Add((prefix + ".s", SafetensorsDType.F16, [k / GroupSize, n]));
+        }
+        using var writer = new DerivedCheckpointWriter(directory, source, planned, Replaced(projections), Metadata);
+        foreach (var (prefix, n, k) in projections)
+        {
+            // Drawn exactly as WriteGptq draws the 4-bit weights.
+            var (b, s) = MarlinPacker.Pack(RandomQuantizedWeight.Create(n, k, 4, GroupSize, symmetric: true, actOrder: false, random));
+            writer.Write(prefix + ".B", MemoryMarshal.AsBytes(b.AsSpan()));
+            writer.Write(prefix + ".s", MemoryMarshal.AsBytes(s.AsSpan()));
+        }
+        writer.Complete(new JsonObject
+        {
+            ["quant_method"] = "marlin",
+            ["bits"] = 4,
+            ["group_size"] = GroupSize,
+            ["sym"] = true,
+            ["desc_act"] = false,
         });
     }
 

@@ -21,6 +21,8 @@ public sealed class PrequantizedCheckpointMakerTests
     [InlineData(PrequantizedCheckpointMaker.Gptq4ActOrder, null, "gptq")]
     [InlineData(PrequantizedCheckpointMaker.Awq4, null, "awq")]
     [InlineData(PrequantizedCheckpointMaker.Exl2, null, "exl2")]
+    [InlineData(PrequantizedCheckpointMaker.Marlin4, null, "marlin")]
+    [InlineData(PrequantizedCheckpointMaker.Marlin4, "marlin", "marlin")]
     public void Checkpoint_LoadsThroughTheServersLoaderAndDecodes(string name, string? quantize, string scheme)
     {
         using var directory = new TemporaryDirectory();
@@ -42,6 +44,34 @@ public sealed class PrequantizedCheckpointMakerTests
     }
 
     [Fact]
+    public void MarlinCheckpoint_StoresNativeTensorsAndServesTheGptq4CheckpointsModel()
+    {
+        using var directory = new TemporaryDirectory();
+        string source = Path.Combine(directory.Path, "bf16");
+        string marlin = Path.Combine(directory.Path, "marlin"), gptq = Path.Combine(directory.Path, "gptq");
+        ModelMaker.Write(source, Spec);
+        PrequantizedCheckpointMaker.Write(source, marlin, PrequantizedCheckpointMaker.Marlin4);
+        PrequantizedCheckpointMaker.Write(source, gptq, PrequantizedCheckpointMaker.Gptq4);
+
+        using (var checkpoint = SafetensorsCheckpoint.Open(marlin))
+        {
+            var b = checkpoint.Get("model.layers.0.mlp.down_proj.B").Info;
+            var s = checkpoint.Get("model.layers.0.mlp.down_proj.s").Info;
+            b.DType.Should().Be(SafetensorsDType.I32);
+            b.Shape.Should().Equal(384 / 16, 2 * 256);
+            s.DType.Should().Be(SafetensorsDType.F16);
+            s.Shape.Should().Equal(3, 256);
+            checkpoint.TensorNames.Should().NotContain(name => name.StartsWith("model.layers.") && name.EndsWith("_proj.weight"));
+        }
+        var config = QuantizationConfigReader.Read(marlin);
+        (config.QuantMethod, config.Bits, config.GroupSize).Should().Be(("marlin", 4, 128));
+
+        var marlinLogits = Logits(marlin, null, "marlin");
+        marlinLogits.Should().Equal(Logits(gptq, null, "gptq"));
+        marlinLogits.Should().Equal(Logits(gptq, "marlin", "marlin"));
+    }
+
+    [Fact]
     public void ActOrderCheckpoint_HasANonMonotonicGroupIndex()
     {
         using var directory = new TemporaryDirectory();
@@ -57,6 +87,18 @@ public sealed class PrequantizedCheckpointMakerTests
     }
 
     [Fact]
+    public void Marlin_RefusesAModelWhoseProjectionsItCannotTile()
+    {
+        using var directory = new TemporaryDirectory();
+        ModelMaker.Write(directory.Path, Spec with { IntermediateSize = 320 });
+
+        var act = () => PrequantizedCheckpointMaker.Write(directory.Path, Path.Combine(directory.Path, "out"), PrequantizedCheckpointMaker.Marlin4);
+
+        act.Should().Throw<InvalidOperationException>().WithMessage("*mlp.*_proj*320*marlin*");
+        Directory.Exists(Path.Combine(directory.Path, "out")).Should().BeFalse();
+    }
+
+    [Fact]
     public void UnknownName_IsRefusedWithTheKnownNames()
     {
         using var directory = new TemporaryDirectory();
@@ -65,5 +107,13 @@ public sealed class PrequantizedCheckpointMakerTests
         var act = () => PrequantizedCheckpointMaker.Write(directory.Path, Path.Combine(directory.Path, "out"), "gptq-5bit");
 
         act.Should().Throw<ArgumentException>().WithMessage("*gptq-5bit*gptq-4bit-g128*");
+    }
+
+    private static float[] Logits(string checkpointDirectory, string? quantize, string scheme)
+    {
+        using var model = LlamaModel.Load(checkpointDirectory, null, tensors => WeightsLoaderSelector.Select(tensors, quantize, null));
+        model.Scheme.Should().Be(scheme);
+        using var cache = model.CreateKvCache(16);
+        return model.Forward([new SequenceChunk(new KvSequence(), new[] { 3, 14, 15 })], cache).ToArray();
     }
 }

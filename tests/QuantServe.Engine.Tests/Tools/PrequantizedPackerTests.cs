@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
+using QuantServe.Engine.Calibration;
 using QuantServe.Engine.Checkpoints;
 using QuantServe.Engine.Models;
 using QuantServe.Engine.Quantization;
@@ -10,7 +11,7 @@ using QuantServe.Engine.Weights;
 namespace QuantServe.Engine.Tests.Tools;
 
 /// <summary>
-/// The awq and exl2 packers against the engine's loaders: a projection packed from known codes and
+/// The awq, exl2 and marlin packers against the engine's loaders: a projection packed from known codes and
 /// written with <see cref="StreamedCheckpointWriter"/> must load as exactly the matrix the codes mean.
 /// </summary>
 public sealed class PrequantizedPackerTests
@@ -80,6 +81,64 @@ public sealed class PrequantizedPackerTests
         LoadedMatrix(checkpoint, null).Should().Equal(expected);
     }
 
+    // Shapes the loader allows but Marlin's own Layer does not (K not a multiple of 128, N not of 256), a single
+    // 128-row group (stored with the single-group scale shuffle), and the 1B model's grouped case.
+    [Theory]
+    [InlineData(192, 144, -1)]
+    [InlineData(64, 16, -1)]
+    [InlineData(320, 384, 128)]
+    [InlineData(64, 128, 128)]
+    [InlineData(256, 384, 128)]
+    public void Marlin_LoadsAsTheIntendedMatrix(int n, int k, int groupSize)
+    {
+        var q = RandomQuantizedWeight.Create(n, k, 4, groupSize, symmetric: true, actOrder: false, new Random(n + k));
+        var (b, s) = MarlinPacker.Pack(q);
+        int groups = groupSize == 128 ? k / 128 : 1;
+        b.Should().HaveCount(k / 16 * 2 * n);
+        s.Should().HaveCount(groups * n);
+        using var directory = new TemporaryDirectory();
+        string checkpoint = Write(directory, "marlin",
+            [
+                new TensorData(Prefix + ".B", SafetensorsDType.I32, [k / 16, 2 * n], Bytes(b)),
+                new TensorData(Prefix + ".s", SafetensorsDType.F16, [groups, n], Bytes(s)),
+            ],
+            new JsonObject { ["quant_method"] = "marlin", ["bits"] = 4, ["group_size"] = groupSize });
+
+        LoadedMatrix(checkpoint, null, k, n).Should().Equal(q.Dequantize());
+    }
+
+    [Fact]
+    public void Marlin_StoresScalesAsHalfs()
+    {
+        var q = RandomQuantizedWeight.Create(64, 256, 4, 128, symmetric: true, actOrder: false, new Random(6));
+        q.Scales[70] = 0.0123456789f; // group 1, column 6: not a half
+
+        var (_, s) = MarlinPacker.Pack(q);
+
+        // _scale_perm stores value i + 8j of each 64 at position 8i + j: column 6 of group 1 at 64 + 48.
+        s[64 + 48].Should().Be((Half)0.0123456789f);
+    }
+
+    [Fact]
+    public void Marlin_RefusesWeightsItCannotStore()
+    {
+        var random = new Random(7);
+        var cases = new (QuantizedWeight Weight, string Message)[]
+        {
+            (RandomQuantizedWeight.Create(64, 256, 4, 128, symmetric: false, actOrder: false, random), "*symmetric*"),
+            (RandomQuantizedWeight.Create(64, 256, 4, 128, symmetric: true, actOrder: true, random), "*g_idx*act-order*"),
+            (RandomQuantizedWeight.Create(64, 256, 8, 128, symmetric: true, actOrder: false, random), "*4-bit*8 bits*"),
+            (RandomQuantizedWeight.Create(64, 256, 4, 64, symmetric: true, actOrder: false, random), "*group size*64*"),
+            (RandomQuantizedWeight.Create(96, 256, 4, 128, symmetric: true, actOrder: false, random), "*out_features 96*64*"),
+            (RandomQuantizedWeight.Create(64, 200, 4, -1, symmetric: true, actOrder: false, random), "*in_features 200*16*"),
+        };
+        foreach (var (weight, message) in cases)
+        {
+            var act = () => MarlinPacker.Pack(weight);
+            act.Should().Throw<ArgumentException>().WithMessage(message);
+        }
+    }
+
     [Fact]
     public void Awq_RefusesAnActOrderWeight()
     {
@@ -117,22 +176,24 @@ public sealed class PrequantizedPackerTests
     }
 
     // The loaded projection's W [N x K], read column by column through forwards of the identity.
-    private static unsafe float[] LoadedMatrix(string checkpointDirectory, string? quantize)
+    private static float[] LoadedMatrix(string checkpointDirectory, string? quantize) => LoadedMatrix(checkpointDirectory, quantize, K, N);
+
+    private static unsafe float[] LoadedMatrix(string checkpointDirectory, string? quantize, int k, int n)
     {
         using var checkpoint = SafetensorsCheckpoint.Open(checkpointDirectory);
         var loader = WeightsLoaderSelector.Select(new CheckpointTensors(checkpoint), quantize, null);
-        using var linear = loader.LoadLinear(Prefix, K, N, hasBias: false);
-        var identity = new float[K * K];
-        for (int i = 0; i < K; i++)
-            identity[i * K + i] = 1;
-        var columns = new float[K * N];
+        using var linear = loader.LoadLinear(Prefix, k, n, hasBias: false);
+        var identity = new float[k * k];
+        for (int i = 0; i < k; i++)
+            identity[i * k + i] = 1;
+        var columns = new float[k * n];
         fixed (float* x = identity)
         fixed (float* y = columns)
-            linear.Forward(x, y, K);
-        var w = new float[N * K];
-        for (int r = 0; r < N; r++)
-            for (int i = 0; i < K; i++)
-                w[r * K + i] = columns[i * N + r];
+            linear.Forward(x, y, k);
+        var w = new float[n * k];
+        for (int r = 0; r < n; r++)
+            for (int i = 0; i < k; i++)
+                w[r * k + i] = columns[i * n + r];
         return w;
     }
 
