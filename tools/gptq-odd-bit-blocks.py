@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Prints the unrolled GEMV blocks of GptqMatrix.OddBits.cs (Block3/5/6Biased512).
+"""Prints the unrolled GEMV blocks of GptqMatrix.OddBits.cs (Block5/6Biased512).
 
-Codes of 3, 5 and 6 bits cross 32-bit words, so each of a block's 32 rows needs its own shifts; the C#
+Codes of 5 and 6 bits cross 32-bit words (3-bit groups are stored as bit planes instead, see GptqMatrix.Planes.cs), so each of a block's 32 rows needs its own shifts; the C#
 spells every one out with literal shifts so that the JIT emits immediate shifts and no branches. Edit
 this generator and paste its output instead of editing the methods by hand:
 
@@ -13,15 +13,15 @@ def block(bits: int) -> str:
     top = 23 - bits  # the code lands in the top `bits` mantissa bits of 1.0f: the float is 1 + q / 2^bits
     mantissa = ((1 << bits) - 1) << top
     lines = []
-    if bits == 3:
+    if bits == 5:
         lines.append('''    /// <summary>
-    /// sum_j x[j] * (1 + q_j / 8) over one 3-bit 32-row block (Vector512): each code is moved into the top
+    /// sum_j x[j] * (1 + q_j / 32) over one 5-bit 32-row block (Vector512): each code is moved into the top
     /// mantissa bits of 1.0f (a shift and a bit-select instead of shift, mask and convert; see the 4-bit GEMV);
-    /// the caller turns the sum into sum x q = 8 (sum - sum x). The 5- and 6-bit blocks work the same way.
+    /// the caller turns the sum into sum x q = 32 (sum - sum x). The 6-bit block works the same way.
     /// </summary>''')
     else:
         lines.append(f'    /// <summary>sum_j x[j] * (1 + q_j / {1 << bits}) over one {bits}-bit 32-row block (Vector512); '
-                     f'see <see cref="Block3Biased512"/>.</summary>')
+                     f'see <see cref="Block5Biased512"/>.</summary>')
     lines.append(f'''    private static Vector512<float> Block{bits}Biased512(uint* block, long n, float* x)
     {{
         var one = Vector512.Create(0x3F800000u);
@@ -52,4 +52,4 @@ def block(bits: int) -> str:
 
 
 if __name__ == '__main__':
-    print('\n'.join(block(b) for b in (3, 5, 6)), end='')
+    print('\n'.join(block(b) for b in (5, 6)), end='')

@@ -16,7 +16,9 @@ namespace QuantServe.Kernels.Quantized;
 /// Each group has its own bit width b (1..8; exl2 varies it inside a layer). A group is cut into
 /// blocks of 32 rows; a block takes exactly b word-rows of N uint32 (32 x b bits per column), and
 /// within a column the block is a little-endian bit stream: row j of the block sits at bit j*b
-/// (values of 3, 5, 6, 7 bits cross word boundaries). The last block of a group is zero-padded.
+/// (values of 3, 5, 6, 7 bits cross word boundaries). Groups of 1 to 3 bits store their blocks as bit
+/// planes instead: word-row t of the block holds bit t of the 32 codes, row j at bit j (see
+/// GptqMatrix.Planes.cs for why). The last block of a group is zero-padded.
 /// Columns are stored in panels of 16: word-row w of column n is <c>Words[((n / 16) * WordRows + w) * 16 + n % 16]</c>,
 /// so 16 neighbouring columns are one Vector512 load and a panel's word-rows follow each other in memory
 /// (the GEMV walks one panel from top to bottom: a sequential stream, not a 4*N-byte stride per load).
@@ -24,9 +26,9 @@ namespace QuantServe.Kernels.Quantized;
 /// Per group and column: fp32 <c>Scale</c> and <c>Zero</c>; W[n, InputOrder[k]] = Scale * (q - Zero).
 /// </para>
 /// <para>
-/// GEMV (one activation row): per group, acc = sum x_k q_k over the group's rows, then
-/// y += Scale * (acc - Zero * sum x_k). GEMM (prefill): a 32-row x 16-column tile is dequantized into
-/// a stack buffer and used for every activation row. Work is split over 64-column tiles.
+/// GEMV (one activation row): per group, acc = sum x_k q_k over the group's rows (bit-plane groups look it
+/// up four rows at a time), then y += Scale * (acc - Zero * sum x_k). GEMM (prefill): a 32-row x 16-column
+/// tile is dequantized into a stack buffer and used for every activation row. Work is split over 64-column tiles.
 /// </para>
 /// </summary>
 public sealed unsafe partial class GptqMatrix : IDisposable
@@ -49,6 +51,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     private float* _zeros;
     private readonly long _wordRows;
     private readonly long _wordBytes;
+    private readonly bool _hasPlanarGroups;
 
     private GptqMatrix(int inFeatures, int outFeatures, int[] rowStart, int[] bits, long[] wordRow, long wordRows, int[]? inputOrder)
     {
@@ -59,6 +62,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         _wordRow = wordRow;
         _wordRows = wordRows;
         _inputOrder = inputOrder;
+        _hasPlanarGroups = Array.Exists(bits, IsPlanar);
         long panels = (outFeatures + Panel - 1) / Panel;
         _wordBytes = panels * wordRows * Panel * 4;
         _words = (uint*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, _wordBytes), 64);
@@ -160,10 +164,12 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         {
             int b = bits[g];
             uint mask = (1u << b) - 1;
+            bool planar = IsPlanar(b);
             for (int r = 0; r < groupRows[g]; r++)
             {
                 int bit = (r & 31) * b;
-                long w = wordRow[g] + (long)(r >> 5) * b + (bit >> 5);
+                long blockWord = wordRow[g] + (long)(r >> 5) * b;
+                long w = planar ? blockWord : blockWord + (bit >> 5);
                 int shift = bit & 31;
                 int storedRow = rowStart[g] + r;
                 for (int c = 0; c < n; c++)
@@ -175,6 +181,12 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         throw new ArgumentException($"code {q} at stored row {storedRow}, column {c} does not fit in {b} bits");
                     }
                     uint* word = matrix._words + matrix.WordIndex(w, c);
+                    if (planar)
+                    {
+                        for (int t = 0; t < b; t++)
+                            word[t * Panel] |= ((q >> t) & 1) << (r & 31);
+                        continue;
+                    }
                     word[0] |= q << shift;
                     if (shift + b > 32)
                         word[Panel] |= q >> (32 - shift);
@@ -188,7 +200,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     /// The fast path of <see cref="Create{TCodes}"/> for checkpoints whose packing already is ours column by column
     /// (gptq without act-order and exl2, when every group holds a multiple of 32 rows): <paramref name="words"/>
     /// is [word-rows x N] row-major, group g's bit stream starting at word-row sum over h &lt; g of rows_h * bits_h / 32.
-    /// Only the panel transpose is left to do.
+    /// Only the panel transpose is left to do, and the bit-plane transpose of groups of 1 to 3 bits.
     /// </summary>
     public static GptqMatrix CreateFromStreams(
         int inFeatures, int outFeatures, ReadOnlySpan<int> groupRows, ReadOnlySpan<int> groupBits,
@@ -213,6 +225,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     matrix._words[matrix.WordIndex(w, c)] = row[c];
             }
         }
+        matrix.StreamsToPlanes();
         return matrix;
     }
 
@@ -305,6 +318,8 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     private uint ReadCode(int group, int rowInGroup, int column)
     {
         int b = _bits[group];
+        if (IsPlanar(b))
+            return ReadPlanarCode(_words + WordIndex(_wordRow[group] + (long)(rowInGroup >> 5) * b, column), rowInGroup & 31, b);
         int bit = (rowInGroup & 31) * b;
         long w = _wordRow[group] + (long)(rowInGroup >> 5) * b + (bit >> 5);
         int shift = bit & 31;
@@ -349,14 +364,19 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             bool permuted = matrix._inputOrder is not null, gemv = simd && rows < GemmMinRows;
             var xs = permuted ? ArrayPool<float>.Shared.Rent(rows * k) : null;
             var sums = gemv ? ArrayPool<float>.Shared.Rent(rows * matrix.Groups) : null;
+            bool quads = gemv && Vector512.IsHardwareAccelerated && matrix._hasPlanarGroups;
+            var tables = quads ? ArrayPool<float>.Shared.Rent(rows * matrix.QuadTablesLength) : null;
             try
             {
                 int c0 = start * ColumnTile, c1 = Math.Min(matrix.OutFeatures, end * ColumnTile);
                 fixed (float* gathered = xs)
                 fixed (float* sp = sums)
+                fixed (float* tp = tables)
                 {
                     float* xsp = permuted ? gathered : x;
                     matrix.Gather(x, rows, xsp, sp);
+                    for (int m = 0; m < rows && quads; m++)
+                        matrix.BuildQuadTables(xsp + (long)m * k, tp + (long)m * matrix.QuadTablesLength);
                     if (!simd)
                     {
                         for (int m = 0; m < rows; m++)
@@ -373,7 +393,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                             float* yr = y + (long)m * matrix.OutFeatures;
                             if (Vector512.IsHardwareAccelerated)
                                 for (; c + 16 <= c1; c += 16)
-                                    matrix.Gemv512(xsp + (long)m * k, sp + (long)m * matrix.Groups, yr, c);
+                                    matrix.Gemv512(xsp + (long)m * k, sp + (long)m * matrix.Groups, tp + (long)m * matrix.QuadTablesLength, yr, c);
                             if (Vector256.IsHardwareAccelerated)
                                 for (; c + 8 <= c1; c += 8)
                                     matrix.Gemv256(xsp + (long)m * k, sp + (long)m * matrix.Groups, yr, c);
@@ -399,6 +419,8 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     ArrayPool<float>.Shared.Return(xs);
                 if (sums is not null)
                     ArrayPool<float>.Shared.Return(sums);
+                if (tables is not null)
+                    ArrayPool<float>.Shared.Return(tables);
             }
         }
     }
@@ -419,7 +441,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         return total;
     }
 
-    private void Gemv512(float* xs, float* sums, float* y, int column)
+    private void Gemv512(float* xs, float* sums, float* tables, float* y, int column)
     {
         int n = OutFeatures;
         var total = Vector512<float>.Zero;
@@ -434,7 +456,16 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             uint* block = _words + WordIndex(_wordRow[g], column);
             float* xg = xs + r0;
             int r = 0;
-            if (b == 4)
+            if (IsPlanar(b))
+            {
+                // Looked up four rows at a time (GptqMatrix.Planes.cs); the last, partial block below.
+                int blocks = count / 32;
+                a0 = PlanarBlocks512(block, tables + QuadTableOffset(r0), blocks, b);
+                r = blocks * 32;
+                block += (long)blocks * b * Panel;
+                xg += r;
+            }
+            else if (b == 4)
             {
                 // The common case. Each nibble is moved into the top mantissa bits of 1.0f, read as the float
                 // 1 + q/16 (a shift and one bit-select instead of shift, mask and convert), so the four sums
@@ -498,13 +529,13 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         }
                     }
             }
-            else if (b is 3 or 5 or 6)
+            else if (b is 5 or 6)
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                 {
                     for (int w = 0; w < b; w++)
                         StreamPrefetch.Ahead(block + (long)w * Panel);
-                    a0 += b == 3 ? Block3Biased512(block, Panel, xg) : b == 5 ? Block5Biased512(block, Panel, xg) : Block6Biased512(block, Panel, xg);
+                    a0 += b == 5 ? Block5Biased512(block, Panel, xg) : Block6Biased512(block, Panel, xg);
                 }
                 if (r > 0)
                 {
@@ -521,15 +552,15 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     for (int j = 0; j < 32; j += 4)
                     {
                         StreamPrefetch.Ahead(block + (long)(j * b / 32) * Panel);
-                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
-                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 1) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
-                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 2) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);
-                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, (j + 3) * b, b, mask).AsInt32()), Vector512.Create(xg[j + 3]), a3);
+                        a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+                        a1 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j + 1, b, mask).AsInt32()), Vector512.Create(xg[j + 1]), a1);
+                        a2 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j + 2, b, mask).AsInt32()), Vector512.Create(xg[j + 2]), a2);
+                        a3 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j + 3, b, mask).AsInt32()), Vector512.Create(xg[j + 3]), a3);
                     }
             }
             // The group's last, partial block.
             for (int j = 0; j < count - r; j++)
-                a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j * b, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.ConvertToSingle(Extract512(block, Panel, j, b, mask).AsInt32()), Vector512.Create(xg[j]), a0);
             var acc = (a0 + a1) + (a2 + a3);
             var scale = Vector512.Load(_scales + ScaleIndex(g, column));
             var zero = Vector512.Load(_zeros + ScaleIndex(g, column));
@@ -538,11 +569,13 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         total.Store(y + column);
     }
 
-    /// <summary>The codes at bit <paramref name="bit"/> of a block's stream, for the vector's columns.</summary>
+    /// <summary>The codes of row <paramref name="row"/> of a block, for the vector's columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<uint> Extract512(uint* block, int n, int bit, int b, Vector512<uint> mask)
+    private static Vector512<uint> Extract512(uint* block, int n, int row, int b, Vector512<uint> mask)
     {
-        int shift = bit & 31;
+        if (IsPlanar(b))
+            return ExtractPlanar512(block, n, row, b);
+        int bit = row * b, shift = bit & 31;
         uint* p = block + (long)(bit >> 5) * n;
         var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
         if (shift + b > 32)
@@ -609,7 +642,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Vector256.ShiftRightLogical(word, 24).AsInt32()), Vector256.Create(xw[3]), a3);
                     }
             }
-            else if (32 % b == 0)
+            else if (!IsPlanar(b) && 32 % b == 0)
             {
                 int perWord = 32 / b;
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
@@ -626,25 +659,25 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         }
                     }
             }
-            else if (b is 3 or 5 or 6)
+            else if (b is 5 or 6)
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
-                    a0 += b == 3 ? Block3x256(block, Panel, xg, mask) : b == 5 ? Block5x256(block, Panel, xg, mask) : Block6x256(block, Panel, xg, mask);
+                    a0 += b == 5 ? Block5x256(block, Panel, xg, mask) : Block6x256(block, Panel, xg, mask);
             }
             else
             {
                 for (; r + 32 <= count; r += 32, block += (long)b * Panel, xg += 32)
                     for (int j = 0; j < 32; j += 4)
                     {
-                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
-                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 1) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 1]), a1);
-                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 2) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 2]), a2);
-                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, (j + 3) * b, b, mask).AsInt32()), Vector256.Create(xg[j + 3]), a3);
+                        a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+                        a1 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j + 1, b, mask).AsInt32()), Vector256.Create(xg[j + 1]), a1);
+                        a2 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j + 2, b, mask).AsInt32()), Vector256.Create(xg[j + 2]), a2);
+                        a3 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j + 3, b, mask).AsInt32()), Vector256.Create(xg[j + 3]), a3);
                     }
             }
             // The group's last, partial block.
             for (int j = 0; j < count - r; j++)
-                a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j * b, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
+                a0 = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(Extract256(block, Panel, j, b, mask).AsInt32()), Vector256.Create(xg[j]), a0);
             var acc = (a0 + a1) + (a2 + a3);
             var scale = Vector256.Load(_scales + ScaleIndex(g, column));
             var zero = Vector256.Load(_zeros + ScaleIndex(g, column));
@@ -653,11 +686,13 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         total.Store(y + column);
     }
 
-    /// <summary>The codes at bit <paramref name="bit"/> of a block's stream, for the vector's columns.</summary>
+    /// <summary>The codes of row <paramref name="row"/> of a block, for the vector's columns.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<uint> Extract256(uint* block, int n, int bit, int b, Vector256<uint> mask)
+    private static Vector256<uint> Extract256(uint* block, int n, int row, int b, Vector256<uint> mask)
     {
-        int shift = bit & 31;
+        if (IsPlanar(b))
+            return ExtractPlanar256(block, n, row, b);
+        int bit = row * b, shift = bit & 31;
         uint* p = block + (long)(bit >> 5) * n;
         var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
         if (shift + b > 32)
@@ -697,14 +732,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 else
                 {
                     for (int j = 0; j < rowsHere; j++)
-                    {
-                        int bit = j * b, shift = bit & 31;
-                        uint* p = block + (long)(bit >> 5) * Panel;
-                        var q = Vector512.ShiftRightLogical(Vector512.Load(p), shift);
-                        if (shift + b > 32)
-                            q |= Vector512.ShiftLeft(Vector512.Load(p + Panel), 32 - shift);
-                        (scale * (Vector512.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 16);
-                    }
+                        (scale * (Vector512.ConvertToSingle(Extract512(block, Panel, j, b, mask).AsInt32()) - zero)).Store(tile + j * 16);
                 }
                 int m = 0;
                 for (; m + 4 <= rows; m += 4)
@@ -773,14 +801,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                 else
                 {
                     for (int j = 0; j < rowsHere; j++)
-                    {
-                        int bit = j * b, shift = bit & 31;
-                        uint* p = block + (long)(bit >> 5) * Panel;
-                        var q = Vector256.ShiftRightLogical(Vector256.Load(p), shift);
-                        if (shift + b > 32)
-                            q |= Vector256.ShiftLeft(Vector256.Load(p + Panel), 32 - shift);
-                        (scale * (Vector256.ConvertToSingle((q & mask).AsInt32()) - zero)).Store(tile + j * 8);
-                    }
+                        (scale * (Vector256.ConvertToSingle(Extract256(block, Panel, j, b, mask).AsInt32()) - zero)).Store(tile + j * 8);
                 }
                 int m = 0;
                 for (; m + 4 <= rows; m += 4)
