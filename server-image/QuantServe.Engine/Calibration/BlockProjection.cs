@@ -1,3 +1,5 @@
+using QuantServe.Engine.Models;
+
 namespace QuantServe.Engine.Calibration;
 
 /// <summary>One projection of a decoder block: its name under <c>model.layers.{i}.</c>, shape, bias and the input it reads.</summary>

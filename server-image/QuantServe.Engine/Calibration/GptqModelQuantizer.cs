@@ -33,7 +33,7 @@ public static unsafe class GptqModelQuantizer
         float[][]? hidden = method == QuantizationMethod.Gptq ? Embed(config, tensors, samples!) : null;
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
         {
-            var block = new CalibrationBlock(config, tensors, layer);
+            using var block = new CalibrationBlock(config, tensors, layer);
             foreach (var group in groups)
             {
                 HessianAccumulator? hessian = null;

@@ -54,6 +54,34 @@ internal sealed unsafe class ForwardWorkspace(ModelConfig config) : IDisposable
             BlockTables = new int[Math.Max(blockTableEntries, BlockTables.Length * 2)];
     }
 
+    /// <summary>
+    /// Per-token bookkeeping every layer reads, for the chunks' new tokens in order: positions, sliding-window
+    /// starts, rotary tables, each sequence's block table and the rows whose logits are wanted. The caller
+    /// has reserved the cache blocks and sized the workspace (<see cref="EnsureCapacity"/>).
+    /// </summary>
+    public void PlaceTokens(ReadOnlySpan<SequenceChunk> chunks, RotaryEmbedding rope)
+    {
+        int half = config.HeadDim / 2, t = 0, logitRow = 0, table = 0;
+        foreach (var chunk in chunks)
+        {
+            var seq = chunk.Sequence;
+            int start = table;
+            foreach (var block in seq.Blocks)
+                BlockTables[table++] = block;
+            int tokens = chunk.Tokens.Length, sequenceLength = seq.Length + tokens;
+            for (int i = 0; i < tokens; i++, t++)
+            {
+                int position = seq.Length + i;
+                Positions[t] = position;
+                WindowStarts[t] = config.SlidingWindow is int w ? Math.Max(0, position - w + 1) : 0;
+                BlockTableStarts[t] = start;
+                rope.CosSin(position, sequenceLength, new Span<float>(Cos + (long)t * half, half), new Span<float>(Sin + (long)t * half, half));
+                if (chunk.AllLogits || i == tokens - 1)
+                    LogitRows[logitRow++] = t;
+            }
+        }
+    }
+
     private float* Allocate(int rows, int cols)
     {
         var buffer = new NativeBuffer((long)rows * cols * sizeof(float));

@@ -26,7 +26,7 @@ public sealed unsafe class BlockQuantizationTests
         var text = Enumerable.Range(0, 6000).Select(i => (i % 50 * 3 + i / 50 % 7 + (i % 11 == 0 ? 100 : 0)) % 240).ToArray();
         var calibration = Embed(config, tensors, CalibrationSampler.Sample(text, 16, 64, seed: 2));
         var heldOut = Embed(config, tensors, CalibrationSampler.Sample(text, 4, 64, seed: 3));
-        var block = new CalibrationBlock(config, tensors, 0);
+        using var block = new CalibrationBlock(config, tensors, 0);
         var options = new GptqOptions { Bits = 3, GroupSize = 32 };
         foreach (var group in BlockProjection.SequentialGroups(config))
         {

@@ -36,11 +36,14 @@ public sealed unsafe class CalibrationBlockTests
         var seen = new List<BlockInput>();
         for (int layer = 0; layer < config.NumHiddenLayers; layer++)
             fixed (float* x = hidden)
-                new CalibrationBlock(config, tensors, layer).Forward(x, tokens.Length, observe: (input, _, rows) =>
+            {
+                using var block = new CalibrationBlock(config, tensors, layer);
+                block.Forward(x, tokens.Length, observe: (input, _, rows) =>
                 {
                     rows.Should().Be(tokens.Length);
                     seen.Add(input);
                 });
+            }
         seen.Should().Equal(BlockInput.Attention, BlockInput.AttentionOutput, BlockInput.Mlp, BlockInput.MlpOutput,
             BlockInput.Attention, BlockInput.AttentionOutput, BlockInput.Mlp, BlockInput.MlpOutput);
 
@@ -66,7 +69,7 @@ public sealed unsafe class CalibrationBlockTests
         ModelMaker.Write(dir.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96, Layers = 1 });
         var config = ModelConfig.Load(dir.Path);
         using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
-        var block = new CalibrationBlock(config, new CheckpointTensors(checkpoint), 0);
+        using var block = new CalibrationBlock(config, new CheckpointTensors(checkpoint), 0);
         var rng = new Random(1);
         var hidden = Enumerable.Range(0, 5 * 64).Select(_ => (float)rng.NextDouble()).ToArray();
         var before = (float[])hidden.Clone();
@@ -75,5 +78,41 @@ public sealed unsafe class CalibrationBlockTests
             block.Forward(x, 5, BlockInput.AttentionOutput, (input, _, _) => seen.Add(input));
         seen.Should().Equal(BlockInput.Attention, BlockInput.AttentionOutput);
         hidden.Should().Equal(before);
+
+        // Stopped after the MLP's input, the attention's residual was already added inside the layer: still untouched.
+        fixed (float* x = hidden)
+            block.Forward(x, 5, BlockInput.Mlp);
+        hidden.Should().Equal(before);
+    }
+
+    [Fact]
+    public void ReplacedWeights_AreWhatTheNextPassComputesWith()
+    {
+        using var dir = new TemporaryDirectory();
+        ModelMaker.Write(dir.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96, Layers = 1 });
+        var config = ModelConfig.Load(dir.Path);
+        using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
+        using var block = new CalibrationBlock(config, new CheckpointTensors(checkpoint), 0);
+        var rng = new Random(2);
+        var input = Enumerable.Range(0, 3 * 64).Select(_ => (float)rng.NextDouble()).ToArray();
+        var first = (float[])input.Clone();
+        fixed (float* x = first)
+            block.Forward(x, 3);
+
+        // The same weight again gives the same output; a zero down_proj (no MLP contribution) another one.
+        var original = block.Weight("mlp.down_proj");
+        block.ReplaceWeight("mlp.down_proj", (float[])original.Clone());
+        var again = (float[])input.Clone();
+        fixed (float* x = again)
+            block.Forward(x, 3);
+        again.Should().Equal(first);
+        block.ReplaceWeight("mlp.down_proj", new float[original.Length]);
+        var second = (float[])input.Clone();
+        fixed (float* x = second)
+            block.Forward(x, 3);
+        second.Should().NotEqual(first);
+        block.Weight("mlp.down_proj").Should().OnlyContain(w => w == 0);
+        FluentActions.Invoking(() => block.ReplaceWeight("mlp.down_proj", new float[5]))
+            .Should().Throw<ArgumentException>().WithMessage("*model.layers.0.mlp.down_proj*5 values*");
     }
 }

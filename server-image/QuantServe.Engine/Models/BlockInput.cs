@@ -1,4 +1,4 @@
-namespace QuantServe.Engine.Calibration;
+namespace QuantServe.Engine.Models;
 
 /// <summary>The four activations a Llama decoder block feeds its projections, in forward order.</summary>
 public enum BlockInput
