@@ -717,7 +717,16 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             for (int r = 0; r < count; r += 32, block += (long)b * Panel)
             {
                 int rowsHere = Math.Min(32, count - r);
-                if (rowsHere == 32 && (b == 4 || b == 8))
+                if (rowsHere == 32 && IsPlanar(b))
+                {
+                    if (b == 3)
+                        PlaneTile3x512(block, scale, zero, tile);
+                    else if (b == 2)
+                        PlaneTile2x512(block, scale, zero, tile);
+                    else
+                        PlaneTile1x512(block, scale, zero, tile);
+                }
+                else if (rowsHere == 32 && (b == 4 || b == 8))
                 {
                     // Whole words of 8 or 4 codes: constant shifts, no word-straddling.
                     int perWord = 32 / b;
