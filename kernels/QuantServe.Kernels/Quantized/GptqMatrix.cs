@@ -387,19 +387,20 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     int c = c0;
                     if (gemv)
                     {
-                        for (int m = 0; m < rows; m++)
-                        {
-                            c = c0;
-                            float* yr = y + (long)m * matrix.OutFeatures;
-                            if (Vector512.IsHardwareAccelerated)
-                                for (; c + 16 <= c1; c += 16)
-                                    matrix.Gemv512(xsp + (long)m * k, sp + (long)m * matrix.Groups, tp + (long)m * matrix.QuadTablesLength, yr, c);
-                            if (Vector256.IsHardwareAccelerated)
-                                for (; c + 8 <= c1; c += 8)
-                                    matrix.Gemv256(xsp + (long)m * k, sp + (long)m * matrix.Groups, yr, c);
-                            for (; c < c1; c++)
-                                yr[c] = matrix.ColumnScalar(xsp + (long)m * k, c);
-                        }
+                        // Panel by panel, each activation row in turn: a panel comes from memory once and from
+                        // cache for the other rows (row by row, a batch of 3 streamed the weights 3 times).
+                        int n = matrix.OutFeatures, groups = matrix.Groups, tableLength = matrix.QuadTablesLength;
+                        if (Vector512.IsHardwareAccelerated)
+                            for (; c + 16 <= c1; c += 16)
+                                for (int m = 0; m < rows; m++)
+                                    matrix.Gemv512(xsp + (long)m * k, sp + (long)m * groups, tp + (long)m * tableLength, y + (long)m * n, c);
+                        if (Vector256.IsHardwareAccelerated)
+                            for (; c + 8 <= c1; c += 8)
+                                for (int m = 0; m < rows; m++)
+                                    matrix.Gemv256(xsp + (long)m * k, sp + (long)m * groups, y + (long)m * n, c);
+                        for (; c < c1; c++)
+                            for (int m = 0; m < rows; m++)
+                                y[(long)m * n + c] = matrix.ColumnScalar(xsp + (long)m * k, c);
                         return;
                     }
                     if (Vector512.IsHardwareAccelerated)
