@@ -5,11 +5,11 @@ namespace QuantServe.Kernels.Tests.Quantized;
 /// <summary>Groups of 1 to 3 bits, which <see cref="GptqMatrix"/> stores as bit planes and multiplies through quad tables.</summary>
 public unsafe class GptqMatrixPlanesTests
 {
-    // Planar groups (3, 2, 1 bits) of sizes that are not multiples of 32 or 4, so quads start at any row,
-    // whole blocks sit next to partial ones, and a 4- and a 5-bit group share the layer. 43 columns: two
-    // Vector512 panels, one Vector256 and three scalar columns.
-    private static readonly int[] GroupRows = [37, 70, 53, 96, 45, 32];
-    private static readonly int[] GroupBits = [3, 2, 1, 3, 4, 5];
+    // Planar groups (3, 2, 1 bits) of sizes that are not multiples of 32 or 4 (one without a whole block), so
+    // quads start at any row, whole blocks sit next to partial ones, and a 4- and a 5-bit group share the
+    // layer. 43 columns: two Vector512 panels, one Vector256 and three scalar columns.
+    private static readonly int[] GroupRows = [37, 70, 7, 53, 96, 45, 32];
+    private static readonly int[] GroupBits = [3, 2, 2, 1, 3, 4, 5];
     private const int Out = 43;
 
     [Fact]
