@@ -52,6 +52,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
     private readonly long _wordRows;
     private readonly long _wordBytes;
     private readonly bool _hasPlanarGroups;
+    private readonly bool _fourBitOnly;
 
     private GptqMatrix(int inFeatures, int outFeatures, int[] rowStart, int[] bits, long[] wordRow, long wordRows, int[]? inputOrder)
     {
@@ -63,6 +64,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
         _wordRows = wordRows;
         _inputOrder = inputOrder;
         _hasPlanarGroups = Array.Exists(bits, IsPlanar);
+        _fourBitOnly = Array.TrueForAll(bits, b => b == 4);
         long panels = (outFeatures + Panel - 1) / Panel;
         _wordBytes = panels * wordRows * Panel * 4;
         _words = (uint*)NativeMemory.AlignedAlloc((nuint)Math.Max(64, _wordBytes), 64);
@@ -390,6 +392,14 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                         // Panel by panel, each activation row in turn: a panel comes from memory once and from
                         // cache for the other rows (row by row, a batch of 3 streamed the weights 3 times).
                         int n = matrix.OutFeatures, groups = matrix.Groups, tableLength = matrix.QuadTablesLength;
+                        bool shared = Vector512.IsHardwareAccelerated && matrix._fourBitOnly && rows > 1;
+                        for (; shared && c + 16 <= c1; c += 16)
+                        {
+                            if (rows == 2)
+                                matrix.FourBitRows512<TwoRows>(xsp, sp, y, c);
+                            else
+                                matrix.FourBitRows512<ThreeRows>(xsp, sp, y, c);
+                        }
                         if (Vector512.IsHardwareAccelerated)
                             for (; c + 16 <= c1; c += 16)
                                 for (int m = 0; m < rows; m++)

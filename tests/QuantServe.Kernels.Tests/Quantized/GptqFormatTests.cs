@@ -30,14 +30,16 @@ public class GptqFormatTests
     [InlineData(3, -1, false, false)]
     [InlineData(4, 128, false, true)]
     [InlineData(4, 20, false, false)]
+    [InlineData(4, 40, false, false)]
     [InlineData(8, 48, true, true)]
     public void Products_SimdScalarAndFloat64Agree(int bits, int groupSize, bool symmetric, bool actOrder)
     {
-        // out = 96 (3 bits needs 32 | out): 64 + 32 SIMD columns; in = 160: groups of 20 and 48 do not align with 32-row blocks.
+        // out = 96 (3 bits needs 32 | out): 64 + 32 SIMD columns; in = 160: groups of 20, 40 and 48 do not align with
+        // 32-row blocks (40 and 48: a whole block and a partial one). 2 and 3 rows: the batched 4-bit GEMV.
         var p = new GptqTestPacker { In = 160, Out = 96, Bits = bits, GroupSize = groupSize, Symmetric = symmetric, ActOrder = actOrder, Seed = bits }.Pack();
         using var m = GptqFormat.Create(p.In, p.Out, bits, groupSize, true, p.QWeight, p.QZeros, p.Scales, actOrder ? p.GIdx : []);
         QuantizedMatrixChecks.DequantizedEquals(m, p.Expected);
-        QuantizedMatrixChecks.ProductsAgree(m, p.Expected, 1, 3, 4, 9);
+        QuantizedMatrixChecks.ProductsAgree(m, p.Expected, 1, 2, 3, 4, 9);
     }
 
     [Theory]
