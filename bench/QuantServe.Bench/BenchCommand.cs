@@ -100,8 +100,21 @@ public static class BenchCommand
             section.AppendLine();
             section.AppendLine("| format | threads | ms | GB/s of checkpoint bytes | / read ceiling |");
             section.AppendLine("| --- | --- | --- | --- | --- |");
-            foreach (var r in GptqGemvBenchmark.Run(what == "gemv" ? Console.Error : TextWriter.Null).Where(r => r.Streamed))
+            var gptq = GptqGemvBenchmark.Run(what == "gemv" ? Console.Error : TextWriter.Null).Where(r => r.Streamed).ToList();
+            foreach (var r in gptq.Where(r => r.Rows == 1))
                 section.AppendLine(CultureInfo.InvariantCulture, $"| {r.Format} | {r.Threads} | {r.Milliseconds:F3} | {r.CheckpointGBps:F2} | {r.CheckpointGBps / r.ReadGBps:P0} |");
+            section.AppendLine();
+            section.AppendLine("Decoding m sequences at once (m activation rows per call, streamed as above): time per call and its ratio to m = 1 in the same run (1.00: the extra rows cost nothing):");
+            section.AppendLine();
+            section.AppendLine("| format | threads | ms at m = 1 | ms at m = 2 | x m = 1 | ms at m = 3 | x m = 1 |");
+            section.AppendLine("| --- | --- | --- | --- | --- | --- | --- |");
+            foreach (var one in gptq.Where(r => r.Rows == 1))
+            {
+                var two = gptq.Single(r => r.Format == one.Format && r.Threads == one.Threads && r.Rows == 2);
+                var three = gptq.Single(r => r.Format == one.Format && r.Threads == one.Threads && r.Rows == 3);
+                section.AppendLine(CultureInfo.InvariantCulture,
+                    $"| {one.Format} | {one.Threads} | {one.Milliseconds:F3} | {two.Milliseconds:F3} | {two.Milliseconds / one.Milliseconds:F2} | {three.Milliseconds:F3} | {three.Milliseconds / one.Milliseconds:F2} |");
+            }
             section.AppendLine();
             Console.Out.Write(section.ToString());
             report.Append(section);

@@ -20,8 +20,10 @@ public static unsafe class GptqGemvBenchmark
 {
     public const int Size = 4096;
 
+    /// <summary>One timing; <paramref name="Rows"/> activation rows per call (2 and 3: decoding that many sequences at once, streamed only).</summary>
     public sealed record Result(
-        string Format, bool Streamed, int Threads, double Milliseconds, double CheckpointGBps, double KernelGBps, long CheckpointBytes, long KernelBytes, double ReadGBps);
+        string Format, bool Streamed, int Threads, double Milliseconds, double CheckpointGBps, double KernelGBps, long CheckpointBytes, long KernelBytes, double ReadGBps,
+        int Rows = 1);
 
     /// <summary>Runs every format with 1 and 2 threads and prints one line each; returns the measurements.</summary>
     public static IReadOnlyList<Result> Run(TextWriter output, double secondsPerCase = 0.5, long streamBytes = 1L << 30)
@@ -45,16 +47,16 @@ public static unsafe class GptqGemvBenchmark
                 {
                     while ((long)copies.Count * first.WeightBytes < streamBytes)
                         copies.Add(build().Item1);
-                    foreach (bool streamed in new[] { false, true })
+                    foreach (var (streamed, rows) in new[] { (false, 1), (true, 1), (true, 2), (true, 3) })
                         foreach (int threads in new[] { 1, 2 })
                         {
                             KernelThreads.Count = threads;
-                            double ms = Time(streamed ? copies : copies.GetRange(0, 1), secondsPerCase);
+                            double ms = Time(streamed ? copies : copies.GetRange(0, 1), secondsPerCase, rows);
                             var r = new Result(name, streamed, threads, ms, checkpointBytes / ms / 1e6, first.WeightBytes / ms / 1e6,
-                                checkpointBytes, first.WeightBytes, readGBps[threads]);
+                                checkpointBytes, first.WeightBytes, readGBps[threads], rows);
                             results.Add(r);
                             output.WriteLine(
-                                $"gemv {name,-23} {Size}x{Size} {(streamed ? "streamed" : "cached  ")} threads={threads}  {ms,7:F3} ms  " +
+                                $"gemv {name,-23} {Size}x{Size} m={rows} {(streamed ? "streamed" : "cached  ")} threads={threads}  {ms,7:F3} ms  " +
                                 $"{r.CheckpointGBps,6:F2} GB/s packed ({checkpointBytes / 1048576.0:F1} MiB)  {r.KernelGBps,6:F2} GB/s read " +
                                 $"({first.WeightBytes / 1048576.0:F1} MiB) = {r.KernelGBps / r.ReadGBps:F2} of memory read bandwidth");
                         }
@@ -120,26 +122,26 @@ public static unsafe class GptqGemvBenchmark
     /// <summary>Keeps the sums observable so the reads are not optimized away.</summary>
     public static float Sink;
 
-    /// <summary>Best time of one GEMV, cycling through <paramref name="matrices"/>.</summary>
-    private static double Time(List<GptqMatrix> matrices, double seconds)
+    /// <summary>Best time of one GEMV of <paramref name="rows"/> activation rows, cycling through <paramref name="matrices"/>.</summary>
+    private static double Time(List<GptqMatrix> matrices, double seconds, int rows)
     {
-        var x = new float[Size];
-        var y = new float[Size];
+        var x = new float[Size * rows];
+        var y = new float[Size * rows];
         var rng = new Random(1);
-        for (int i = 0; i < Size; i++)
+        for (int i = 0; i < x.Length; i++)
             x[i] = (float)(rng.NextDouble() - 0.5);
         fixed (float* xp = x)
         fixed (float* yp = y)
         {
             foreach (var m in matrices)
-                m.Multiply(xp, yp, 1);
+                m.Multiply(xp, yp, rows);
             double best = double.MaxValue;
             var total = Stopwatch.StartNew();
             while (total.Elapsed.TotalSeconds < seconds)
             {
                 long start = Stopwatch.GetTimestamp();
                 foreach (var m in matrices)
-                    m.Multiply(xp, yp, 1);
+                    m.Multiply(xp, yp, rows);
                 best = Math.Min(best, Stopwatch.GetElapsedTime(start).TotalMilliseconds / matrices.Count);
             }
             return best;
