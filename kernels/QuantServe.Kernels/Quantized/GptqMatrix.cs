@@ -389,8 +389,8 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     int c = c0;
                     if (gemv)
                     {
-                        // Panel by panel, each activation row in turn: a panel comes from memory once and from
-                        // cache for the other rows (row by row, a batch of 3 streamed the weights 3 times).
+                        // Panel by panel: a panel comes from memory once and from cache for the other rows. All-4-bit
+                        // matrices decode each code once for 2-3 rows (GptqMatrix.Batch.cs); others run row by row.
                         int n = matrix.OutFeatures, groups = matrix.Groups, tableLength = matrix.QuadTablesLength;
                         bool shared = Vector512.IsHardwareAccelerated && matrix._fourBitOnly && rows > 1;
                         for (; shared && c + 16 <= c1; c += 16)
