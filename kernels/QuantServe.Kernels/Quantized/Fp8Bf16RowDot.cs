@@ -126,42 +126,7 @@ internal unsafe struct Fp8Bf16RowDot : IRowDot
         }
 
         float s0 = Vector512.Sum((a0 + b0) + (c0 + d0)), s1 = Vector512.Sum(a1), s2 = Vector512.Sum(a2), s3 = Vector512.Sum(a3);
-        for (; i < k; i++)
-        {
-            float wi = Fp8E4M3.ToSingle(w[i]);
-            s0 += x[i] * wi;
-            if (rows > 1)
-            {
-                s1 += x1[i] * wi;
-            }
-
-            if (rows > 2)
-            {
-                s2 += x2[i] * wi;
-            }
-
-            if (rows > 3)
-            {
-                s3 += x3[i] * wi;
-            }
-        }
-
-        float scale = Scales[j];
-        y[0] = s0 * scale;
-        if (rows > 1)
-        {
-            y[ldy] = s1 * scale;
-        }
-
-        if (rows > 2)
-        {
-            y[2 * ldy] = s2 * scale;
-        }
-
-        if (rows > 3)
-        {
-            y[3 * ldy] = s3 * scale;
-        }
+        ScaledRowDot<Fp8Codes>.FinishRows<TRows>(w, x, k, i, k, s0, s1, s2, s3, Scales[j], y, ldy);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

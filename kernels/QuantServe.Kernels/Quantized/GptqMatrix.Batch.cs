@@ -48,10 +48,10 @@ public sealed unsafe partial class GptqMatrix
                     Rows<TRows>(Biased(Vector512.ShiftRightLogical(word, 9), mantissa, one), x0, x1, x2, j + 7, ref a1, ref b1, ref c1);
                 }
 
-            // The whole blocks summed x (1 + q/16): sum x q = 16 (that - sum x) over their rows (see Gemv512).
-            var sum0 = Unbias(a0 + a1, r, xs, sums, g, r0, count);
-            var sum1 = rows > 1 ? Unbias(b0 + b1, r, xs + k, sums + groups, g, r0, count) : default;
-            var sum2 = rows > 2 ? Unbias(c0 + c1, r, xs + (2L * k), sums + (2 * groups), g, r0, count) : default;
+            // The whole blocks summed x (1 + q/16) per row (see Gemv512).
+            var sum0 = r == 0 ? default : Unbias512(a0 + a1, 4, xs, sums[g], r0, r, count);
+            var sum1 = rows < 2 || r == 0 ? default : Unbias512(b0 + b1, 4, xs + k, sums[groups + g], r0, r, count);
+            var sum2 = rows < 3 || r == 0 ? default : Unbias512(c0 + c1, 4, xs + (2L * k), sums[(2 * groups) + g], r0, r, count);
             // The group's last, partial block.
             for (int j = 0; j < count - r; j++)
             {
@@ -95,16 +95,5 @@ public sealed unsafe partial class GptqMatrix
             b = Vector512.FusedMultiplyAdd(code, Vector512.Create(x1[j]), b);
         if (TRows.Value > 2)
             c = Vector512.FusedMultiplyAdd(code, Vector512.Create(x2[j]), c);
-    }
-
-    // sum x q over the whole blocks (the first `covered` rows of group g) of one activation row: x and rowSums are that row's.
-    private static Vector512<float> Unbias(Vector512<float> biased, int covered, float* x, float* rowSums, int g, int r0, int count)
-    {
-        if (covered == 0)
-            return default;
-        float tail = 0;
-        for (int j = covered; j < count; j++)
-            tail += x[r0 + j];
-        return Vector512.Create(16f) * (biased - Vector512.Create(rowSums[g] - tail));
     }
 }

@@ -500,11 +500,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     }
                 if (r > 0)
                 {
-                    float tail = 0;
-                    for (int j = r; j < count; j++)
-                        tail += xs[r0 + j];
-                    var biased = (a0 + a1) + (a2 + a3);
-                    a0 = Vector512.Create(16f) * (biased - Vector512.Create(sums[g] - tail));
+                    a0 = Unbias512((a0 + a1) + (a2 + a3), 4, xs, sums[g], r0, r, count);
                     a1 = a2 = a3 = default;
                 }
             }
@@ -549,13 +545,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     a0 += b == 5 ? Block5Biased512(block, Panel, xg) : Block6Biased512(block, Panel, xg);
                 }
                 if (r > 0)
-                {
-                    // The blocks summed x (1 + q / 2^b): sum x q = 2^b (that - sum x) over the rows they covered.
-                    float tail = 0;
-                    for (int j = r; j < count; j++)
-                        tail += xs[r0 + j];
-                    a0 = Vector512.Create((float)(1 << b)) * (a0 - Vector512.Create(sums[g] - tail));
-                }
+                    a0 = Unbias512(a0, b, xs, sums[g], r0, r, count);
             }
             else
             {
@@ -578,6 +568,22 @@ public sealed unsafe partial class GptqMatrix : IDisposable
             total = Vector512.FusedMultiplyAdd(scale, acc - zero * Vector512.Create(sums[g]), total);
         }
         total.Store(y + column);
+    }
+
+    /// <summary>
+    /// sum x q over a group's whole blocks (its first <paramref name="covered"/> rows) from the sum x (1 + q / 2^b) that
+    /// the mantissa-bit loops collect there: 2^b (that - sum x).
+    /// </summary>
+    private static Vector512<float> Unbias512(Vector512<float> biased, int bits, float* xs, float groupSum, int r0, int covered, int count) =>
+        Vector512.Create((float)(1 << bits)) * (biased - Vector512.Create(CoveredSum(xs, groupSum, r0, covered, count)));
+
+    /// <summary>sum x over the first <paramref name="covered"/> rows of the group starting at stored row <paramref name="r0"/>.</summary>
+    private static float CoveredSum(float* xs, float groupSum, int r0, int covered, int count)
+    {
+        float tail = 0;
+        for (int j = covered; j < count; j++)
+            tail += xs[r0 + j];
+        return groupSum - tail;
     }
 
     /// <summary>The codes of row <paramref name="row"/> of a block, for the vector's columns.</summary>
@@ -632,11 +638,7 @@ public sealed unsafe partial class GptqMatrix : IDisposable
                     }
                 if (r > 0)
                 {
-                    float tail = 0;
-                    for (int j = r; j < count; j++)
-                        tail += xs[r0 + j];
-                    var biased = (a0 + a1) + (a2 + a3);
-                    a0 = Vector256.Create(16f) * (biased - Vector256.Create(sums[g] - tail));
+                    a0 = Vector256.Create(16f) * ((a0 + a1) + (a2 + a3) - Vector256.Create(CoveredSum(xs, sums[g], r0, r, count)));
                     a1 = a2 = a3 = default;
                 }
             }

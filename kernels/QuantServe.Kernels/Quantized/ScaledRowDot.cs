@@ -114,6 +114,20 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
             s3 = Vector256.Sum(a3);
         }
 
+        FinishRows<TRows>(w, x, ldx, i, k, s0, s1, s2, s3, Scales[j], y, ldy);
+    }
+
+    /// <summary>
+    /// The scalar tail [i, k) of every row's dot product, then each sum times the row scale into y: shared by the
+    /// kernels whose codes decode like <typeparamref name="TCodes"/> (also <see cref="Fp8Bf16RowDot"/>).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void FinishRows<TRows>(
+        byte* w, float* x, int ldx, nint i, int k, float s0, float s1, float s2, float s3, float scale, float* y, int ldy)
+        where TRows : struct, IRowCount
+    {
+        int rows = TRows.Value;
+        float* x1 = x + ldx, x2 = x1 + ldx, x3 = x2 + ldx; // rows past TRows.Value are never read
         for (; i < k; i++)
         {
             float wi = TCodes.Decode1(w + i);
@@ -134,7 +148,6 @@ internal unsafe struct ScaledRowDot<TCodes> : IRowDot, IRowDequantizer
             }
         }
 
-        float scale = Scales[j];
         y[0] = s0 * scale;
         if (rows > 1)
         {
