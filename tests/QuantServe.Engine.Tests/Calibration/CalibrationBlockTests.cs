@@ -65,11 +65,8 @@ public sealed unsafe class CalibrationBlockTests
     [Fact]
     public void StopAfter_EndsThePassWithoutTouchingTheResidual()
     {
-        using var dir = new TemporaryDirectory();
-        ModelMaker.Write(dir.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96, Layers = 1 });
-        var config = ModelConfig.Load(dir.Path);
-        using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
-        using var block = new CalibrationBlock(config, new CheckpointTensors(checkpoint), 0);
+        using var layer = new OneLayerModel();
+        var block = layer.Block;
         var rng = new Random(1);
         var hidden = Enumerable.Range(0, 5 * 64).Select(_ => (float)rng.NextDouble()).ToArray();
         var before = (float[])hidden.Clone();
@@ -88,31 +85,52 @@ public sealed unsafe class CalibrationBlockTests
     [Fact]
     public void ReplacedWeights_AreWhatTheNextPassComputesWith()
     {
-        using var dir = new TemporaryDirectory();
-        ModelMaker.Write(dir.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96, Layers = 1 });
-        var config = ModelConfig.Load(dir.Path);
-        using var checkpoint = SafetensorsCheckpoint.Open(dir.Path);
-        using var block = new CalibrationBlock(config, new CheckpointTensors(checkpoint), 0);
+        using var layer = new OneLayerModel();
+        var block = layer.Block;
         var rng = new Random(2);
         var input = Enumerable.Range(0, 3 * 64).Select(_ => (float)rng.NextDouble()).ToArray();
-        var first = (float[])input.Clone();
-        fixed (float* x = first)
-            block.Forward(x, 3);
+        var first = Output(block, input);
 
         // The same weight again gives the same output; a zero down_proj (no MLP contribution) another one.
         var original = block.Weight("mlp.down_proj");
         block.ReplaceWeight("mlp.down_proj", (float[])original.Clone());
-        var again = (float[])input.Clone();
-        fixed (float* x = again)
-            block.Forward(x, 3);
-        again.Should().Equal(first);
+        Output(block, input).Should().Equal(first);
         block.ReplaceWeight("mlp.down_proj", new float[original.Length]);
-        var second = (float[])input.Clone();
-        fixed (float* x = second)
-            block.Forward(x, 3);
-        second.Should().NotEqual(first);
+        Output(block, input).Should().NotEqual(first);
         block.Weight("mlp.down_proj").Should().OnlyContain(w => w == 0);
         FluentActions.Invoking(() => block.ReplaceWeight("mlp.down_proj", new float[5]))
             .Should().Throw<ArgumentException>().WithMessage("*model.layers.0.mlp.down_proj*5 values*");
+    }
+
+    // The block's output for a copy of hidden [tokens x 64].
+    private static float[] Output(CalibrationBlock block, float[] hidden)
+    {
+        var output = (float[])hidden.Clone();
+        fixed (float* x = output)
+            block.Forward(x, output.Length / 64);
+        return output;
+    }
+
+    /// <summary>A one-layer random model (hidden 64) on disk and the calibration block of its layer.</summary>
+    private sealed class OneLayerModel : IDisposable
+    {
+        private readonly TemporaryDirectory _directory = new();
+        private readonly SafetensorsCheckpoint _checkpoint;
+
+        public OneLayerModel()
+        {
+            ModelMaker.Write(_directory.Path, new ModelSpec { HiddenSize = 64, IntermediateSize = 96, Layers = 1 });
+            _checkpoint = SafetensorsCheckpoint.Open(_directory.Path);
+            Block = new CalibrationBlock(ModelConfig.Load(_directory.Path), new CheckpointTensors(_checkpoint), 0);
+        }
+
+        public CalibrationBlock Block { get; }
+
+        public void Dispose()
+        {
+            Block.Dispose();
+            _checkpoint.Dispose();
+            _directory.Dispose();
+        }
     }
 }
